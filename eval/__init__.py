@@ -1,0 +1,1 @@
+"""Evaluation harness (tutor eval): datasets, metrics, suites and reports."""

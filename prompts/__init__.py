@@ -1,0 +1,1 @@
+"""Prompt templates (Jinja, strict undefined variables), shipped as package data."""

@@ -1,0 +1,1 @@
+"""Retrieval: loading course files, chunking, embedding, indexing and searching them."""
