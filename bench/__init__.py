@@ -1,0 +1,1 @@
+"""Benchmark scripts: they print figures and write bench/results/*.json; nothing fails."""
