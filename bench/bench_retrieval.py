@@ -53,8 +53,11 @@ def grow_course(settings: Settings, base: CourseIndex, size: int, name: str) -> 
     chunks, vectors = [], []
     for copy in range(copies):
         for chunk in base.chunks:
-            chunks.append(replace(chunk, id=f"{chunk.id}-{copy}", course=name,
-                                  text=f"{chunk.text} (copy {copy})"))
+            chunks.append(
+                replace(
+                    chunk, id=f"{chunk.id}-{copy}", course=name, text=f"{chunk.text} (copy {copy})"
+                )
+            )
         jitter = rng.normal(0, 0.02, base.embeddings.shape).astype(np.float32) if copy else 0
         grown = base.embeddings + jitter
         vectors.append(grown / np.linalg.norm(grown, axis=1, keepdims=True))
@@ -63,14 +66,24 @@ def grow_course(settings: Settings, base: CourseIndex, size: int, name: str) -> 
     (folder / "builds").mkdir(parents=True, exist_ok=True)
     tmp = folder / "builds" / ".tmp-bench"
     manifest = {**base.manifest, "course": name, "chunks": size}
-    write_build(tmp, manifest=manifest, chunks=chunks, embeddings=embeddings,
-                documents={}, hnsw_threshold=settings.hnsw_threshold)
+    write_build(
+        tmp,
+        manifest=manifest,
+        chunks=chunks,
+        embeddings=embeddings,
+        documents={},
+        hnsw_threshold=settings.hnsw_threshold,
+    )
     publish_build(folder, tmp, f"bench-{size}")
 
 
 def bench_latency(settings: Settings, course: str, questions: list[str]) -> dict[str, float]:
-    retriever = Retriever(settings.courses_dir, load_embedder(settings),
-                          candidates=settings.candidates, top_k=settings.top_k)
+    retriever = Retriever(
+        settings.courses_dir,
+        load_embedder(settings),
+        candidates=settings.candidates,
+        top_k=settings.top_k,
+    )
     retriever.retrieve(questions[0], course)  # load the index and the model first
     times = []
     for q in questions:

@@ -31,7 +31,11 @@ def summary_ms(seconds: list[float]) -> dict[str, float]:
 
 
 def machine() -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def write_result(name: str, data: dict[str, Any]) -> Path:

@@ -72,7 +72,7 @@ class Chunker:
 
 
 def place_of(chunk: Chunk) -> str:
-    """"Title > Heading > Subheading", without repeating a title the heading path starts with."""
+    """ "Title > Heading > Subheading", without repeating a title the heading path starts with."""
     if not chunk.heading or chunk.heading == chunk.title:
         return chunk.title
     if chunk.heading.startswith(chunk.title + " > ") or not chunk.title:

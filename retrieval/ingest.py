@@ -235,8 +235,11 @@ def _ingest_locked(
     report.documents = len(documents)
     report.chunks = len(all_chunks)
     changed = report.added or report.updated or report.removed
-    if previous is not None and reusable and not changed and len(all_chunks) == len(
-        previous.chunks
+    if (
+        previous is not None
+        and reusable
+        and not changed
+        and len(all_chunks) == len(previous.chunks)
     ):
         return  # nothing to do: the live build already holds exactly this
 

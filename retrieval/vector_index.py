@@ -7,7 +7,7 @@ they were built from; -1 marks an empty slot when fewer than ``k`` vectors exist
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -49,7 +49,7 @@ class NumpyIndex:
         return scores, rows
 
 
-def _faiss():  # type: ignore[no-untyped-def]
+def _faiss() -> Any:
     try:
         import faiss
     except ImportError as exc:

@@ -12,7 +12,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from tutor.config import Settings  # noqa: E402
+from tutor.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_COURSE = REPO / "examples" / "sample_course"

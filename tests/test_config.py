@@ -18,7 +18,11 @@ def test_file_then_environment_then_overrides(tmp_path: Path):
     config.write_text(
         '[tutor]\nllm = "/models/x.gguf"\ntop_k = 6\n[tutor.limits]\nmax_file_bytes = 1000\n'
     )
-    env = {"TUTOR_TOP_K": "3", "TUTOR_HOME": str(tmp_path / "h"), "TUTOR_LIMITS__MAX_PDF_PAGES": "9"}
+    env = {
+        "TUTOR_TOP_K": "3",
+        "TUTOR_HOME": str(tmp_path / "h"),
+        "TUTOR_LIMITS__MAX_PDF_PAGES": "9",
+    }
     settings = load_settings(config, environ=env, port=9000)
     assert settings.llm == "/models/x.gguf"
     assert settings.top_k == 3

@@ -21,8 +21,9 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Services:
     home = tmp_path_factory.mktemp("home")
     # The converted model is cached per home; share the CI's cache when it exists.
     services = Services.build(Settings(home=home, max_new_tokens=96))
-    report = ingest([SAMPLE_COURSE], course="sample", settings=services.settings,
-                    embedder=services.embedder)
+    report = ingest(
+        [SAMPLE_COURSE], course="sample", settings=services.settings, embedder=services.embedder
+    )
     assert report.skipped == [] and report.documents >= 7
     return services
 
@@ -44,8 +45,17 @@ def test_off_topic_question_is_not_covered(real: Services):
 
 def test_cli_ask_json_with_real_models(real: Services, capsys: pytest.CaptureFixture[str]):
     home = real.settings.home
-    code = main(["ask", "--home", str(home), "--course", "sample", "--json",
-                 "How many times does a for loop over range(5) run?"])
+    code = main(
+        [
+            "ask",
+            "--home",
+            str(home),
+            "--course",
+            "sample",
+            "--json",
+            "How many times does a for loop over range(5) run?",
+        ]
+    )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["sources"][0]["document"].startswith("python/")

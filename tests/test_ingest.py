@@ -103,9 +103,7 @@ def test_missing_course_and_bad_names(settings: Settings, tmp_path: Path):
         ingest([tmp_path], course="../etc", settings=settings, embedder=HashingEmbedder())
 
 
-def test_second_ingest_of_same_course_is_refused_while_locked(
-    settings: Settings, course_dir: Path
-):
+def test_second_ingest_of_same_course_is_refused_while_locked(settings: Settings, course_dir: Path):
     from filelock import FileLock
 
     folder = course_dir_of(settings)
@@ -163,10 +161,29 @@ def test_kill_during_ingest_leaves_previous_index_usable(settings: Settings, tmp
 def test_ingest_json_report_via_cli(settings: Settings, course_dir: Path, capsys):
     from tutor.cli import main
 
-    code = main(["ingest", str(course_dir), "--course", "demo", "--fake", "--json",
-                 "--home", str(settings.home)])
+    code = main(
+        [
+            "ingest",
+            str(course_dir),
+            "--course",
+            "demo",
+            "--fake",
+            "--json",
+            "--home",
+            str(settings.home),
+        ]
+    )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) >= {"course", "documents", "chunks", "added", "updated", "removed",
-                           "unchanged", "skipped", "seconds"}
+    assert set(report) >= {
+        "course",
+        "documents",
+        "chunks",
+        "added",
+        "updated",
+        "removed",
+        "unchanged",
+        "skipped",
+        "seconds",
+    }
     assert report["documents"] == 3 and isinstance(report["seconds"], float)

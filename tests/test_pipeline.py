@@ -39,8 +39,15 @@ def test_answer_is_grounded_cited_and_streamed(services: Services):
 
 def test_json_contract(services: Services):
     data = Pipeline(services).ask("How does a while loop work?", course="demo").to_json()
-    assert set(data) == {"answer", "mode", "refused", "not_covered", "sources", "timings_ms",
-                         "model"}
+    assert set(data) == {
+        "answer",
+        "mode",
+        "refused",
+        "not_covered",
+        "sources",
+        "timings_ms",
+        "model",
+    }
     assert set(data["sources"][0]) == {"n", "document", "title", "heading", "page", "score", "text"}
     assert data["mode"] == "explain"
 
@@ -107,9 +114,7 @@ def test_each_request_streams_its_own_answer(services: Services):
     results: dict[str, str] = {}
 
     def run(question: str) -> None:
-        text = "".join(
-            e for e in pipeline.stream(question, course="demo") if isinstance(e, str)
-        )
+        text = "".join(e for e in pipeline.stream(question, course="demo") if isinstance(e, str))
         results[question] = text
 
     questions = ["litmus colour in acids?", "how does a for loop repeat?"] * 4

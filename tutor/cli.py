@@ -26,7 +26,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm", help="'smollm2', a .gguf file or a local model folder")
     parser.add_argument("--embedder", help="'all-minilm-l6-v2' or a sentence-transformers folder")
     parser.add_argument(
-        "--fake", action="store_true", help="use the shipped fakes (scripted model, hashing embedder)"
+        "--fake",
+        action="store_true",
+        help="use the shipped fakes (scripted model, hashing embedder)",
     )
 
 
@@ -58,7 +60,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("courses", help="list indexed courses")
     _common(p)
     p.add_argument("--json", action="store_true")
+
+    # Larger command groups live in tutor/commands/<group>.py, each with
+    # ``register(subparsers, add_common)`` that adds its parsers and sets ``handler``.
+    for module in _command_modules():
+        module.register(sub, _common)
     return parser
+
+
+def _command_modules() -> list[Any]:
+    import importlib
+    import pkgutil
+
+    import tutor.commands as commands
+
+    return [
+        importlib.import_module(f"tutor.commands.{info.name}")
+        for info in pkgutil.iter_modules(commands.__path__)
+    ]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -166,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args, _settings(args))
+        handler = getattr(args, "handler", None) or COMMANDS[args.command]
+        return int(handler(args, _settings(args)))
     except TutorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -33,14 +33,16 @@ class IngestLimits:
 class Settings:
     home: Path = field(default_factory=lambda: Path.home() / ".tutor")
     llm: str = DEFAULT_LLM  # "smollm2", a local HF folder, a .gguf file, or "fake"
-    embedder: str = DEFAULT_EMBEDDER  # "all-minilm-l6-v2", a sentence-transformers folder, "hashing"
+    embedder: str = (
+        DEFAULT_EMBEDDER  # "all-minilm-l6-v2", a sentence-transformers folder, "hashing"
+    )
     device: str = "auto"  # "auto", "cpu" or "cuda"
     chunk_tokens: int = 180
     chunk_overlap: int = 30
     top_k: int = 4
     candidates: int = 20  # per ranker, before fusion
     min_relevance: float = 0.30  # best dense cosine below this: "not covered"
-    hnsw_threshold: int = 200_000  # exact search below this many chunks
+    hnsw_threshold: int = 50_000  # exact search below this many chunks, HNSW from here on
     max_new_tokens: int = 256
     memory_turns: int = 4
     memory_tokens: int = 600

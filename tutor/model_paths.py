@@ -20,7 +20,7 @@ def package_folder(name: str) -> Path:
             f"the package {name.replace('_', '-')} is not installed; run `make run` or "
             f"`pip install {name.replace('_', '-')}`"
         )
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def resolve_llm(name: str) -> Path:

@@ -22,7 +22,12 @@ class Pipeline:
         self.services = services
 
     def ask(
-        self, question: str, *, course: str, mode: Mode = "explain", history: Sequence[ChatTurn] = ()
+        self,
+        question: str,
+        *,
+        course: str,
+        mode: Mode = "explain",
+        history: Sequence[ChatTurn] = (),
     ) -> Answer:
         result = None
         for event in self.stream(question, course=course, mode=mode, history=history):
@@ -32,7 +37,12 @@ class Pipeline:
         return result
 
     def stream(
-        self, question: str, *, course: str, mode: Mode = "explain", history: Sequence[ChatTurn] = ()
+        self,
+        question: str,
+        *,
+        course: str,
+        mode: Mode = "explain",
+        history: Sequence[ChatTurn] = (),
     ) -> Iterator[str | Answer]:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
@@ -135,5 +145,9 @@ class Pipeline:
                 )
             )
         user = svc.prompts.render("answer", sources=rendered, question=question)
-        messages = [{"role": "system", "content": system}, *memory, {"role": "user", "content": user}]
+        messages = [
+            {"role": "system", "content": system},
+            *memory,
+            {"role": "user", "content": user},
+        ]
         return messages, sources

@@ -12,9 +12,16 @@ import numpy as np
 class Embedder(Protocol):
     """Turns text into L2-normalised vectors."""
 
-    model_id: str
-    dimension: int
-    max_tokens: int  # the longest input the model reads; chunk sizes are measured against it
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int:
+        """The longest input the model reads; chunk sizes are measured against it."""
+        ...
 
     def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         """Return a float32 array of shape (len(texts), dimension), each row of unit length."""
@@ -29,8 +36,11 @@ class Embedder(Protocol):
 class LanguageModel(Protocol):
     """A chat model that streams its reply."""
 
-    model_id: str
-    context_window: int
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def context_window(self) -> int: ...
 
     def stream(
         self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 256

@@ -8,6 +8,7 @@ higher, so retrieval tests on it are meaningful, while nothing is downloaded or 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,7 +29,7 @@ class HashingEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             words = lexical_tokens(text)
-            for feature in [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]:
+            for feature in [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]:
                 digest = hashlib.sha1(feature.encode("utf-8")).digest()
                 bucket = int.from_bytes(digest[:4], "little") % self.dimension
                 out[row, bucket] += 1.0 if digest[4] & 1 else -1.0

@@ -53,8 +53,9 @@ class SentenceTransformerEmbedder:
     def dimension(self) -> int:
         if self._dimension is None:
             model = self._load()
-            get_dim = getattr(model, "get_embedding_dimension", None) or getattr(
-                model, "get_sentence_embedding_dimension"
+            get_dim = (
+                getattr(model, "get_embedding_dimension", None)
+                or model.get_sentence_embedding_dimension
             )
             self._dimension = int(get_dim())
         return self._dimension

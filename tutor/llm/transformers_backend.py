@@ -1,0 +1,336 @@
+"""Run a local causal language model with Hugging Face transformers.
+
+The constructor only records where the model is; weights load on ``warm_up()`` or first use.
+A GGUF file is dequantized by transformers on its first load (slow, about 15 s for SmolLM2 on two
+cores) and the result is cached as a plain safetensors folder under ``cache_dir``, keyed by the
+file's size, modification time and a hash of its first and last megabyte, so later starts load in
+a couple of seconds.
+
+Each ``stream`` call owns its streamer, stop flag and generation thread: concurrent requests never
+share per-request state, and a consumer that stops reading stops the generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tutor.errors import ConfigError, MissingDependency, ModelError
+
+if TYPE_CHECKING:
+    import torch
+
+logger = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda")
+REPETITION_PENALTY = 1.1
+CACHE_FORMAT = "1"  # bump to invalidate every converted cache
+_EDGE_BYTES = 1 << 20
+
+
+def gguf_cache_key(path: Path) -> str:
+    """A short key for a GGUF file: size, mtime and the SHA-256 of its first and last MiB.
+
+    Cheap (reads at most 2 MiB) yet changes when the file is replaced or edited in place.
+    """
+    stat = path.stat()
+    digest = hashlib.sha256(f"{CACHE_FORMAT}:{stat.st_size}:{stat.st_mtime_ns}:".encode())
+    with path.open("rb") as handle:
+        digest.update(handle.read(_EDGE_BYTES))
+        if stat.st_size > _EDGE_BYTES:
+            handle.seek(max(_EDGE_BYTES, stat.st_size - _EDGE_BYTES))
+            digest.update(handle.read(_EDGE_BYTES))
+    return digest.hexdigest()[:16]
+
+
+def _import_runtime() -> tuple[Any, Any]:
+    try:
+        import torch
+        import transformers
+    except ImportError as exc:
+        from tutor.llm import INSTALL_HINT
+
+        raise MissingDependency(
+            f"the language model needs torch and transformers ({exc.name} is missing); "
+            f"run `{INSTALL_HINT}`"
+        ) from exc
+    return torch, transformers
+
+
+class TransformersModel:
+    """A ``LanguageModel`` backed by a transformers causal LM (a GGUF file or an HF folder)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        cache_dir: Path,
+        device: str = "auto",
+        context_window: int = 2048,
+    ) -> None:
+        path = Path(path)
+        if device not in DEVICES:
+            raise ConfigError(f"device {device!r} is not one of {', '.join(DEVICES)}")
+        if context_window < 2:
+            raise ConfigError(f"context_window must be at least 2, not {context_window}")
+        self.path = path
+        self.is_gguf = path.suffix == ".gguf"
+        self.model_id = path.stem if self.is_gguf else path.name
+        self.cache_dir = Path(cache_dir)
+        self.device_setting = device
+        self.context_window = context_window
+        self.loaded_from_cache: bool | None = None  # set by a GGUF load: True when the cache served
+        self.cache_path: Path | None = None  # the converted folder of a GGUF model, once known
+        self.load_seconds: float | None = None
+        self.device: str | None = None  # the device in use, once loaded
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._pad_token_id: int | None = None
+
+    def __repr__(self) -> str:
+        state = "loaded" if self._model is not None else "not loaded"
+        return f"TransformersModel({str(self.path)!r}, device={self.device_setting!r}, {state})"
+
+    # ---- loading -------------------------------------------------------------------------
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._model is not None
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and weights now (idempotent, thread-safe)."""
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is not None:
+                return
+            start = time.perf_counter()
+            try:
+                self._load()
+            except (MissingDependency, ConfigError, ModelError):
+                raise
+            except Exception as exc:
+                raise ModelError(f"could not load the language model {self.path}: {exc}") from exc
+            self.load_seconds = time.perf_counter() - start
+            logger.info(
+                "language model %s loaded on %s in %.1f s (from cache: %s)",
+                self.model_id,
+                self.device,
+                self.load_seconds,
+                self.loaded_from_cache,
+            )
+
+    def _load(self) -> None:
+        torch, _ = _import_runtime()
+        if not self.path.exists():
+            raise ConfigError(f"the language model {self.path} does not exist")
+        if self.device_setting == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        else:
+            device = self.device_setting
+        if device == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("device 'cuda' was asked for but torch sees no CUDA device")
+        dtype = torch.bfloat16 if device == "cuda" else torch.float32
+
+        if self.is_gguf:
+            model, tokenizer = self._load_gguf(dtype)
+        else:
+            model, tokenizer = self._load_folder(self.path, dtype)
+        model.to(device)
+        model.eval()
+
+        pad = tokenizer.pad_token_id
+        if pad is None:
+            pad = model.generation_config.pad_token_id
+        if pad is None:
+            eos = tokenizer.eos_token_id
+            pad = eos[0] if isinstance(eos, list) else eos
+        self._pad_token_id = pad
+        self._tokenizer = tokenizer
+        self.device = device
+        self._model = model  # last: publishes the loaded state to lock-free readers
+
+    @staticmethod
+    def _load_folder(folder: Path, dtype: torch.dtype) -> tuple[Any, Any]:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+        return model, tokenizer
+
+    def _load_gguf(self, dtype: torch.dtype) -> tuple[Any, Any]:
+        self.cache_path = self.cache_dir / f"{self.path.stem}-{gguf_cache_key(self.path)}"
+        if self.cache_path.is_dir():
+            try:
+                loaded = self._load_folder(self.cache_path, dtype)
+            except Exception as exc:  # a damaged cache is rebuilt, not fatal
+                logger.warning(
+                    "the converted model cache %s could not be loaded (%s); rebuilding it",
+                    self.cache_path,
+                    exc,
+                )
+                shutil.rmtree(self.cache_path, ignore_errors=True)
+            else:
+                self.loaded_from_cache = True
+                return loaded
+
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        logger.info("converting %s from GGUF (first start only)", self.path.name)
+        folder, name = self.path.parent, self.path.name
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        # Dequantize in float32 so the cache serves CPU and GPU alike; cast after loading.
+        model: Any = AutoModelForCausalLM.from_pretrained(
+            folder, gguf_file=name, dtype=torch.float32
+        )
+        self.loaded_from_cache = False
+        self._save_cache(model, tokenizer, self.cache_path)
+        if dtype != torch.float32:
+            model.to(dtype)
+        return model, tokenizer
+
+    @staticmethod
+    def _save_cache(model: Any, tokenizer: Any, target: Path) -> None:
+        """Save the dequantized model atomically: a temp folder renamed into place."""
+        quantizer = getattr(model, "hf_quantizer", None)
+        if quantizer is not None:
+            packed = [m for m in model.modules() if type(m).__name__.startswith("Gguf")]
+            if packed:
+                logger.warning(
+                    "the GGUF weights stayed packed (%d modules); the converted cache is skipped",
+                    len(packed),
+                )
+                return
+            # Every weight is a plain tensor already: drop the GGUF marker so it saves.
+            quantizer.remove_quantization_config(model)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        except OSError as exc:
+            logger.warning("cannot write the model cache under %s: %s", target.parent, exc)
+            return
+        try:
+            model.save_pretrained(temp)
+            tokenizer.save_pretrained(temp)
+            os.replace(temp, target)
+        except OSError as exc:
+            if target.is_dir():  # another process won the race; its copy is as good
+                logger.info("model cache %s was written by another process", target)
+            else:
+                logger.warning("could not write the model cache %s: %s", target, exc)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+
+    # ---- tokens ------------------------------------------------------------------------
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in the model's tokenizer (special tokens excluded)."""
+        self.warm_up()
+        return len(self._tokenizer.encode(text, add_special_tokens=False))
+
+    def render_prompt(self, messages: Sequence[dict[str, str]]) -> str:
+        """The exact text the model reads: the chat template with the assistant turn opened."""
+        self.warm_up()
+        tokenizer = self._tokenizer
+        chat = [{"role": m["role"], "content": m["content"]} for m in messages]
+        if getattr(tokenizer, "chat_template", None):
+            text = tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+            return str(text)
+        # A base model without a template: a plain transcript ending with the assistant's cue.
+        lines = [f"{m['role'].capitalize()}: {m['content']}" for m in chat]
+        return "\n\n".join([*lines, "Assistant:"])
+
+    def count_prompt_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        """Tokens the rendered prompt of ``messages`` takes, template included."""
+        return len(self._encode(messages))
+
+    def _encode(self, messages: Sequence[dict[str, str]]) -> list[int]:
+        text = self.render_prompt(messages)
+        ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False)
+        return ids
+
+    # ---- generation --------------------------------------------------------------------
+
+    def stream(
+        self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 256
+    ) -> Iterator[str]:
+        """Check the prompt fits, then return an iterator over the reply's text pieces.
+
+        Loading and the length check happen now; generation starts when the iterator is first
+        read, and stops (its thread ends) when the iterator is closed or dropped early.
+        """
+        if max_new_tokens < 1:
+            raise ModelError(f"max_new_tokens must be at least 1, not {max_new_tokens}")
+        ids = self._encode(messages)
+        room = self.context_window - max_new_tokens
+        if len(ids) > room:
+            raise ModelError(
+                f"the prompt is {len(ids)} tokens but {self.model_id} reads at most {room} "
+                f"before a {max_new_tokens}-token reply (context window {self.context_window}); "
+                "shorten the sources or the history"
+            )
+        new_tokens = min(max_new_tokens, self.context_window - len(ids))
+        return self._generate(ids, new_tokens)
+
+    def _generate(self, ids: list[int], max_new_tokens: int) -> Iterator[str]:
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        model, tokenizer = self._model, self._tokenizer
+        stop = threading.Event()
+        failures: list[BaseException] = []
+
+        class _StopFlag(StoppingCriteria):
+            def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> Any:
+                return torch.full(
+                    (input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device
+                )
+
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+        kwargs = {
+            "input_ids": input_ids,
+            "attention_mask": torch.ones_like(input_ids),
+            "max_new_tokens": max_new_tokens,
+            "do_sample": False,
+            "temperature": None,
+            "top_p": None,
+            "top_k": None,
+            "repetition_penalty": REPETITION_PENALTY,
+            "pad_token_id": self._pad_token_id,
+            "streamer": streamer,
+            "stopping_criteria": StoppingCriteriaList([_StopFlag()]),
+        }
+
+        def run() -> None:
+            try:
+                with torch.inference_mode():
+                    model.generate(**kwargs)
+            except BaseException as exc:
+                failures.append(exc)
+                streamer.end()  # wake the consumer, which then raises
+
+        worker = threading.Thread(target=run, name=f"generate-{self.model_id}", daemon=True)
+        worker.start()
+        try:
+            for piece in streamer:
+                if stop.is_set() or failures:
+                    break
+                if piece:
+                    yield piece
+        finally:
+            stop.set()  # a no-op when generation finished; ends it when the consumer left early
+            worker.join()
+        if failures:
+            exc = failures[0]
+            raise ModelError(f"the language model failed while answering: {exc}") from exc
