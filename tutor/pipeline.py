@@ -60,7 +60,16 @@ class Pipeline:
             text = svc.prompts.render("not_covered", course=course)
             timings["first_token"] = timings["total"] = (clock() - started) * 1000
             yield text
-            yield Answer(text, mode, [], svc.llm.model_id, not_covered=True, timings_ms=timings)
+            yield Answer(
+                text,
+                mode,
+                [],
+                svc.llm.model_id,
+                not_covered=True,
+                timings_ms=timings,
+                question=question,
+                prompt_hash=svc.prompts.templates_hash,
+            )
             return
 
         messages, sources = self._build_messages(question, course, mode, history, found.results)
@@ -83,6 +92,8 @@ class Pipeline:
             timings_ms=timings,
             prompt_tokens=sum(svc.llm.count_tokens(m["content"]) for m in messages),
             completion_tokens=svc.llm.count_tokens(text),
+            question=question,
+            prompt_hash=svc.prompts.templates_hash,
         )
 
     def _build_messages(

@@ -113,6 +113,10 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    question: str = ""  # the question as used and stored (after truncation and PII redaction)
+    # Safety decisions, each {"category", "layer", "action", "score", "source", ...}.
+    safety: list[dict[str, Any]] = field(default_factory=list)
+    prompt_hash: str = ""  # hash of the prompt templates that produced the answer
 
     def to_json(self) -> dict[str, Any]:
         return {
