@@ -1,0 +1,200 @@
+"""The web server: health and readiness probes, security headers, and the learner chat at "/".
+
+``create_app`` builds the FastAPI application (cheap, testable with ``TestClient``); ``serve``
+builds the services from settings, loads the models and runs uvicorn. Never ``share=True``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from retrieval.course_index import list_courses
+from tutor.ui import offline_environment
+
+if TYPE_CHECKING:
+    import fastapi
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from tutor.config import Settings
+    from tutor.pipeline import Pipeline
+    from tutor.services import Services
+
+log = logging.getLogger(__name__)
+
+# Gradio needs inline scripts and styles ('unsafe-eval' only for gr.HTML templates and js=
+# handlers, kept for the other tabs this server may host); nothing loads from another origin.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data: blob:",
+        "form-action 'self'",
+        "connect-src 'self'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "font-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+QUEUE_CONCURRENCY = 4  # answers generated at once
+QUEUE_MAX_SIZE = 32  # questions waiting beyond that are turned away with "queue full"
+MAX_UPLOAD = "1mb"  # the chat takes no files; keep Gradio's upload route small
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (safe with streamed responses) that sets the security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                from starlette.datastructures import MutableHeaders
+
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class WarmUp:
+    """Loads the models once, in a background thread, and remembers how that went."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.state = "cold"  # cold -> loading -> warm | failed
+        self.error = ""
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.state != "cold":
+                return
+            self.state = "loading"
+        threading.Thread(target=self.run, name="tutor-warm-up", daemon=True).start()
+
+    def run(self) -> None:
+        try:
+            self.services.warm_up()
+        except Exception as exc:
+            log.exception("warm-up failed")
+            self.state, self.error = "failed", str(exc)
+        else:
+            self.state = "warm"
+
+
+def readiness(services: Services, warm: WarmUp) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body) for ``/readyz``."""
+    settings = services.settings
+    courses = list_courses(settings.courses_dir)
+    body: dict[str, Any] = {
+        "ready": False,
+        "courses": courses,
+        "model": services.llm.model_id,
+        "embedder": services.embedder.model_id,
+    }
+    if warm.state == "failed":
+        body["reason"] = f"the models could not be loaded: {warm.error}"
+    elif warm.state != "warm":
+        body["reason"] = "the models are still loading"
+    elif not courses:
+        body["reason"] = (
+            f"no course has been indexed under {settings.courses_dir}; "
+            "run `tutor ingest PATH --course NAME`"
+        )
+    else:
+        body["ready"] = True
+        return 200, body
+    return 503, body
+
+
+def create_app(services: Services, pipeline: Pipeline | None = None) -> fastapi.FastAPI:
+    """The FastAPI app: ``/healthz``, ``/readyz`` and the learner chat mounted at ``/``.
+
+    The models are warmed up in the background when the app starts (a no-op when ``serve``
+    already did it); ``/readyz`` answers 503 until they are loaded and a course exists.
+    """
+    offline_environment()
+    import gradio as gr
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    from tutor.ui import page_options
+    from tutor.ui.chat import build_chat
+
+    warm = WarmUp(services)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        warm.start()
+        yield
+
+    app = FastAPI(title="Course tutor", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(SecurityHeaders)
+    app.state.warm_up = warm
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        status, body = readiness(services, warm)
+        return JSONResponse(body, status_code=status)
+
+    demo = build_chat(services, pipeline)
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path="/",
+        server_name=services.settings.host,
+        server_port=services.settings.port,
+        footer_links=["settings"],
+        run_history=False,
+        show_error=False,
+        max_file_size=MAX_UPLOAD,
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+        enable_monitoring=False,
+        **page_options(),
+    )
+
+
+def serve(settings: Settings, *, fake: bool = False) -> None:
+    """Build the services, load the models, and serve the chat on ``settings.host:port``."""
+    offline_environment()
+    import uvicorn
+
+    from tutor.services import Services
+
+    services = Services.build(settings, fake=fake)
+    log.info(
+        "loading models",
+        extra={"llm": services.llm.model_id, "embedder": services.embedder.model_id},
+    )
+    services.warm_up()
+    app = create_app(services)
+    host = settings.host
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{settings.port}/"
+    log.info("tutor chat ready at %s", url, extra={"url": url})
+    uvicorn.run(app, host=host, port=settings.port, log_level="info", proxy_headers=False)
