@@ -28,6 +28,7 @@ from retrieval.loaders import SUPPORTED_SUFFIXES, SkipDocument, load_document
 from tutor.config import Settings
 from tutor.errors import IngestLocked, TutorError
 from tutor.protocols import Embedder
+from tutor.safety.documents import SANITISER_VERSION, sanitise_document
 from tutor.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class IngestReport:
     unchanged: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
     truncated: list[dict[str, str]] = field(default_factory=list)
+    # Documents from which instruction-like text was removed (tutor.safety.documents).
+    sanitised: list[dict[str, str]] = field(default_factory=list)
     embedded_chunks: int = 0  # chunks whose embedding was computed in this run
     seconds: float = 0.0
 
@@ -59,6 +62,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "truncated": self.truncated,
+            "sanitised": self.sanitised,
             "embedded_chunks": self.embedded_chunks,
             "seconds": round(self.seconds, 3),
         }
@@ -155,6 +159,7 @@ def _ingest_locked(
         "chunker_version": CHUNKER_VERSION,
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap": settings.chunk_overlap,
+        "sanitiser_version": SANITISER_VERSION,
     }
     reusable = previous is not None and all(
         previous.manifest.get(k) == v
@@ -207,6 +212,11 @@ def _ingest_locked(
                     "reason": f"text cut at {settings.limits.max_text_chars:,} characters",
                 }
             )
+        # Course files are untrusted: instructions hidden in them never reach the index.
+        loaded, cues = sanitise_document(loaded)
+        if cues:
+            log.warning("instructions removed from a course document", extra={"path": item.rel})
+            report.sanitised.append({"path": item.rel, "reason": "removed: " + ", ".join(cues)})
         chunks = chunker.chunk(_with_path(loaded, item.rel), course)
         documents[item.rel] = {
             "hash": digest,

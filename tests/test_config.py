@@ -51,3 +51,8 @@ def test_bad_environment_value():
 def test_missing_file_is_a_clear_error(tmp_path: Path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "absent.toml", environ={})
+
+
+def test_variables_that_are_not_settings_are_ignored():
+    settings = load_settings(environ={"TUTOR_LOG_LEVEL": "INFO", "TUTOR_SHARED_DATA": "/data"})
+    assert settings.top_k == Settings().top_k

@@ -20,6 +20,17 @@ CASES = {
     "system_guide": ("system", {"course": "chemistry", "mode": "guide"}),
     "answer": ("answer", {"sources": SOURCES, "question": "What is the pH of water?"}),
     "not_covered": ("not_covered", {"course": "chemistry"}),
+    "system_advice": ("system", {"course": "chemistry", "mode": "explain", "advice": True}),
+    "safety_helpline": ("safety_helpline", {"helpline": "Call 0800 000 000."}),
+    "safety_refusal_violence": ("safety_refusal", {"category": "violence"}),
+    "safety_refusal_copyright": ("safety_refusal", {"category": "copyright"}),
+    "safety_refusal_prompt_attack": ("safety_refusal", {"category": "prompt_attack"}),
+    "safety_refusal_hate": ("safety_refusal", {"category": "hate"}),
+    "safety_refusal_sexual": ("safety_refusal", {"category": "sexual"}),
+    "safety_advice": ("safety_advice", {}),
+    "safety_replaced": ("safety_replaced", {}),
+    "safety_retry": ("safety_retry", {}),
+    "safety_truncated": ("safety_truncated", {"limit": "2,000"}),
 }
 
 

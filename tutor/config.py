@@ -13,9 +13,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from tutor.accounts.settings import AccountSettings
 from tutor.errors import ConfigError
 
 DEFAULT_LLM = "smollm2"
+# TUTOR_* variables that are not settings: read elsewhere (logging, benchmarks) or by this module.
+NOT_SETTINGS = frozenset({"TUTOR_CONFIG", "TUTOR_LOG_LEVEL", "TUTOR_SHARED_DATA"})
 DEFAULT_EMBEDDER = "all-minilm-l6-v2"
 
 
@@ -46,11 +49,16 @@ class Settings:
     max_new_tokens: int = 256
     memory_turns: int = 4
     memory_tokens: int = 600
-    max_question_chars: int = 2_000
+    max_question_chars: int = 2_000  # longer messages are cut, with a notice, before any check
+    safety_filter: str = "layered"  # "layered" (rules, redaction, classifier) or "blocklist" (fake)
+    safety_timeout_s: float = 5.0  # a safety check slower than this fails closed
+    helpline_country: str = "international"  # ISO code with a table entry (GB, US, DE...)
+    helpline_text: str = ""  # replaces the helpline table's text when set
     host: str = "127.0.0.1"
     port: int = 7860
     default_course: str = "sample"
     limits: IngestLimits = field(default_factory=IngestLimits)
+    accounts: AccountSettings = field(default_factory=AccountSettings)  # [tutor.accounts]
 
     @property
     def courses_dir(self) -> Path:
@@ -124,7 +132,7 @@ def load_settings(
 
     from_env: dict[str, Any] = {}
     for key, value in env.items():
-        if not key.startswith("TUTOR_") or key == "TUTOR_CONFIG":
+        if not key.startswith("TUTOR_") or key in NOT_SETTINGS:
             continue
         name = key[len("TUTOR_") :].lower()
         if "__" in name:

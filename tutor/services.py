@@ -11,6 +11,7 @@ from retrieval.retriever import Retriever
 from tutor.config import Settings
 from tutor.prompting import PromptLibrary
 from tutor.protocols import Embedder, LanguageModel
+from tutor.safety import SafetyFilter, load_safety_filter
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     embedder: Embedder
     llm: LanguageModel
     retriever: Retriever
+    safety: SafetyFilter
     prompts: PromptLibrary = field(default_factory=PromptLibrary)
     clock: Callable[[], float] = time.perf_counter
 
@@ -26,7 +28,9 @@ class Services:
     def build(cls, settings: Settings, *, fake: bool = False) -> Services:
         """Cheap: nothing heavy loads until ``warm_up`` or first use.
 
-        ``fake`` swaps in the shipped fakes (scripted model, hashing embedder).
+        ``fake`` swaps in the shipped fakes (scripted model, hashing embedder). The safety filter
+        stays the configured one: with the hashing embedder its classifier steps aside and the
+        rules, redaction and answer checks still run.
         """
         from tutor.llm import load_language_model
 
@@ -37,11 +41,17 @@ class Services:
         retriever = Retriever(
             settings.courses_dir, embedder, candidates=settings.candidates, top_k=settings.top_k
         )
-        return cls(settings=settings, embedder=embedder, llm=llm, retriever=retriever)
+        return cls(
+            settings=settings,
+            embedder=embedder,
+            llm=llm,
+            retriever=retriever,
+            safety=load_safety_filter(settings, embedder),
+        )
 
     def warm_up(self) -> None:
         """Load the models now (instead of on the first question)."""
-        for part in (self.embedder, self.llm):
+        for part in (self.embedder, self.llm, self.safety):
             warm = getattr(part, "warm_up", None)
             if callable(warm):
                 warm()

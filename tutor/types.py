@@ -114,9 +114,24 @@ class Answer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     question: str = ""  # the question as used and stored (after truncation and PII redaction)
-    # Safety decisions, each {"category", "layer", "action", "score", "source", ...}.
+    # Safety decisions, each {"category", "layer", "action", "score", "source", "severity",
+    # "detail"}; see tutor.safety.decisions.Decision.
     safety: list[dict[str, Any]] = field(default_factory=list)
     prompt_hash: str = ""  # hash of the prompt templates that produced the answer
+
+    @property
+    def safety_action(self) -> str:
+        """The action that governed this answer: "allow", "redact", "guide", "advise",
+        "helpline", "refuse", "replace" or "fail_closed" (see ``tutor.safety.decisions``)."""
+        from tutor.safety.decisions import ACTION_ORDER
+
+        actions = {d.get("action", "allow") for d in self.safety}
+        return next((a for a in ACTION_ORDER if a in actions), "allow")
+
+    @property
+    def flagged(self) -> bool:
+        """True when a teacher should look at this turn (a high-severity decision)."""
+        return any(d.get("severity") == "high" for d in self.safety)
 
     def to_json(self) -> dict[str, Any]:
         return {

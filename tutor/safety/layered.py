@@ -1,0 +1,83 @@
+"""The real ``SafetyFilter``: rules, personal-data redaction, profanity and the semantic
+classifier on the learner's message; the sanitiser on retrieved text; the answer checks on
+the tutor's output. All on CPU, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tutor.protocols import Embedder
+from tutor.safety.answers import check_answer
+from tutor.safety.base import CheckContext
+from tutor.safety.classifier import WEIGHTS, SafetyClassifier
+from tutor.safety.decisions import BLOCKING_ACTIONS, Decision, Layer, Screening
+from tutor.safety.documents import sanitise
+from tutor.safety.pii import DEFAULT_PHONE_REGIONS, PiiRedactor
+from tutor.safety.profanity import ProfanityScorer
+from tutor.safety.rules import match_rules
+from tutor.safety.text import normalise
+
+PROFANITY_FLAG = 0.80  # a learner's rude message is noted (and still answered)
+PROFANITY_REPLACE = 0.90  # the tutor itself never swears
+
+
+class LayeredFilter:
+    name = "layered"
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        weights: Path = WEIGHTS,
+        profanity: bool = True,
+        phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS,
+    ) -> None:
+        self.redactor = PiiRedactor(phone_regions)
+        self.profanity = ProfanityScorer() if profanity else None
+        self.classifier = SafetyClassifier(embedder, weights) if embedder is not None else None
+
+    def warm_up(self) -> None:
+        """Load the profanity model and the classifier weights (and so the embedder) now."""
+        if self.profanity is not None:
+            self.profanity.warm_up()
+        if self.classifier is not None and self.classifier.active:
+            self.classifier.probabilities("warm up")
+
+    def check(self, text: str, *, layer: Layer, context: CheckContext | None = None) -> Screening:
+        if layer == "input":
+            return self._input(text)
+        if layer == "retrieved":
+            cleaned, decisions = sanitise(text, layer)
+            redacted, pii = self.redactor.redact(cleaned, layer)
+            return Screening(redacted, tuple(decisions + pii))
+        if layer == "output":
+            return self._output(text, context or CheckContext())
+        raise ValueError(f"unknown safety layer {layer!r}")
+
+    def _input(self, text: str) -> Screening:
+        decisions = match_rules(text, "input", normalised=normalise(text))
+        redacted, pii = self.redactor.redact(text, "input")
+        decisions += pii
+        if self.profanity is not None:
+            score = self.profanity.score(text)
+            if score >= PROFANITY_FLAG:
+                decisions.append(Decision.make("profanity", "input", score, self.profanity.source))
+        blocked = any(d.action in BLOCKING_ACTIONS for d in decisions)
+        if self.classifier is not None and not blocked:
+            ruled = {d.category for d in decisions}
+            decisions += [
+                d for d in self.classifier.decide(redacted, "input") if d.category not in ruled
+            ]
+        return Screening(redacted, tuple(decisions))
+
+    def _output(self, text: str, context: CheckContext) -> Screening:
+        decisions = check_answer(text, sources=context.sources, system_prompt=context.system_prompt)
+        redacted, pii = self.redactor.redact(text, "output")
+        decisions += pii
+        if self.profanity is not None and text.strip():
+            score = self.profanity.score(text)
+            if score >= PROFANITY_REPLACE:
+                decisions.append(
+                    Decision("profanity", "output", "replace", score, self.profanity.source, "low")
+                )
+        return Screening(redacted, tuple(decisions))
