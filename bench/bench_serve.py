@@ -102,7 +102,11 @@ def main() -> None:
             }
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     path = write_result("serve", result)
     print(json.dumps(result) if args.json else f"{json.dumps(result, indent=2)}\nwritten to {path}")
 
