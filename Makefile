@@ -24,7 +24,7 @@ sample: install
 	$(BIN)/tutor ingest examples/sample_course --course sample --prune
 
 run: sample
-	$(BIN)/tutor serve --course sample
+	$(BIN)/tutor serve --course sample --demo-users
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,8 +1,8 @@
 """The learner chat in a real browser (Debian's Chromium through Playwright), on the fakes.
 
-Asks a question, waits for the streamed answer and its sources, switches mode, starts a new
-chat, checks that every request the page makes goes to the server itself, and that the page fits
-a 390×844 phone screen.
+Signs in as a learner, asks a question, waits for the streamed answer and its sources, switches
+mode, starts a new chat, checks that every request the page makes goes to the server itself, and
+that the page fits a 390×844 phone screen.
 """
 
 from __future__ import annotations
@@ -16,9 +16,15 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.test_server import FAKE_REPLY, LiveServer, add_course, make_services, wait_ready
+from tests.test_server import (
+    FAKE_REPLY,
+    LiveServer,
+    add_course,
+    learner_app,
+    make_services,
+    wait_ready,
+)
 from tutor.config import Settings
-from tutor.server import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +57,16 @@ def chromium() -> str:
     return path
 
 
+def sign_in(page: Any, url: str, name: str, password: str) -> None:
+    """Open the app, get sent to the sign-in page, sign in and land on the app."""
+    page.goto(url + "/")
+    page.wait_for_url(re.compile(r"/login$"))
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
 def ask(page: Any, question: str) -> None:
     page.get_by_label("Your question").fill(question)
     page.get_by_role("button", name="Send", exact=True).click()
@@ -66,7 +82,8 @@ def test_learner_chat_in_chromium(chromium: str, settings: Settings, tmp_path: P
     csp_errors: list[str] = []
 
     expect.set_options(timeout=TIMEOUT_MS)  # the default 5 s is short on a busy machine
-    with LiveServer(create_app(services)) as live, sync_playwright() as pw:
+    app, password = learner_app(services)
+    with LiveServer(app) as live, sync_playwright() as pw:
         with httpx.Client(base_url=live.url) as http:
             assert wait_ready(http).status_code == 200
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -82,10 +99,14 @@ def test_learner_chat_in_chromium(chromium: str, settings: Settings, tmp_path: P
                 ),
             )
             page.set_default_timeout(TIMEOUT_MS)
-            page.goto(live.url + "/")
+            sign_in(page, live.url, "ann", password)
             chatbot = page.locator("#tutor-chatbot")
             expect(page.get_by_role("heading", name="Course tutor")).to_be_visible()
             expect(page.locator("#tutor-course input")).to_have_value("tiny")
+            expect(page.locator("#tutor-user")).to_contain_text("Signed in as ann")
+            # A learner has no review desk or user management (and their handlers refuse).
+            expect(page.get_by_role("tab", name="Review desk")).to_have_count(0)
+            expect(page.get_by_role("tab", name="Users")).to_have_count(0)
 
             # Explain mode: the answer streams in, then its sources appear under it.
             ask(page, "What colour does litmus paper turn in an acid?")

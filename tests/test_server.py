@@ -1,4 +1,5 @@
-"""The web server on the fakes: probes, security headers, no external URLs, a chat round trip."""
+"""The web server on the fakes: probes, security headers, no external URLs, a chat round trip
+(signed in as a learner of the course; see tests/test_access.py for the access rules)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from retrieval.ingest import ingest
 from tests.conftest import write_course
+from tests.test_accounts import add_user, login
 from tutor.config import Settings
 from tutor.server import SECURITY_HEADERS, create_app
 from tutor.services import Services
@@ -86,9 +88,17 @@ def services(settings: Settings) -> Services:
     return make_services(settings)
 
 
+def learner_app(services: Services, name: str = "ann") -> tuple[Any, str]:
+    """The app with one learner of the course "tiny"; returns (app, their password)."""
+    app = create_app(services)
+    return app, add_user(app.state.backend, name, "learner", "tiny")
+
+
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as test_client:
+    app, password = learner_app(services)
+    with TestClient(app) as test_client:
+        login(test_client, "ann", password)
         yield test_client
 
 
@@ -244,11 +254,13 @@ def message_text(message: dict[str, Any]) -> str:
 
 def test_chat_round_trip_over_http(services: Services, tmp_path: Path) -> None:
     add_course(services, tmp_path / "course")
+    app, password = learner_app(services)
     with (
-        LiveServer(create_app(services)) as live,
+        LiveServer(app) as live,
         httpx.Client(base_url=live.url, timeout=30) as http,
     ):
         assert wait_ready(http).status_code == 200
+        login(http, "ann", password)
         info = http.get("/gradio_api/info").json()
         chat = info["named_endpoints"]["/chat"]
         # The conversation memory is server-side state, not something a client can send.
@@ -277,8 +289,11 @@ def test_chat_round_trip_over_http(services: Services, tmp_path: Path) -> None:
 def test_chat_round_trip_with_gradio_client(services: Services, tmp_path: Path) -> None:
     gradio_client = pytest.importorskip("gradio_client")
     add_course(services, tmp_path / "course")
-    with LiveServer(create_app(services)) as live:
-        client = gradio_client.Client(live.url + "/", verbose=False, download_files=False)
+    app, password = learner_app(services)
+    with LiveServer(app) as live:
+        client = gradio_client.Client(
+            live.url + "/", auth=("ann", password), verbose=False, download_files=False
+        )
         first = client.predict(QUESTION, "tiny", "explain", api_name="/chat")
         missing = client.predict("Who painted the Mona Lisa?", "tiny", "guide", api_name="/chat")
         client.close()

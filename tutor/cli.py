@@ -50,12 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--course", help="course name (default: the configured default course)")
     p.add_argument("--mode", choices=["explain", "guide"], default="explain")
     p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    p.add_argument(
+        "--as", dest="as_user", metavar="NAME", help="ask as this user; records the turn"
+    )
 
     p = sub.add_parser("serve", help="start the web chat")
     _common(p)
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--course", help="course selected when the page opens")
+    p.add_argument(
+        "--demo-users",
+        action="store_true",
+        help="on an empty user database, create a teacher and a learner (passwords printed)",
+    )
 
     p = sub.add_parser("courses", help="list indexed courses")
     _common(p)
@@ -131,6 +139,10 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     pipeline = Pipeline(Services.build(settings))
     course = args.course or settings.default_course
+    if args.as_user:
+        from tutor.chat_service import ask_as
+
+        return ask_as(pipeline, args.as_user, args.question, course, args.mode, args.json)
     if args.json:
         print(json.dumps(pipeline.ask(args.question, course=course, mode=args.mode).to_json()))
         return 0
@@ -154,7 +166,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from tutor.server import serve
 
-    serve(settings, fake=args.fake)
+    serve(settings, fake=args.fake, demo_users=args.demo_users)
     return 0
 
 

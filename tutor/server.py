@@ -1,7 +1,10 @@
-"""The web server: health and readiness probes, security headers, and the learner chat at "/".
+"""The web server: health and readiness probes, security headers, sign-in, and the Gradio app
+at "/" (the learner chat, and the review desk and user management tabs for those allowed).
 
 ``create_app`` builds the FastAPI application (cheap, testable with ``TestClient``); ``serve``
 builds the services from settings, loads the models and runs uvicorn. Never ``share=True``.
+One login for everything: the session cookie set by ``/login`` is read by the app's own routes
+and, through ``auth_dependency``, by every Gradio route.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from tutor.config import Settings
     from tutor.pipeline import Pipeline
     from tutor.services import Services
+    from tutor.transcripts.backend import Backend
 
 log = logging.getLogger(__name__)
 
@@ -125,20 +129,29 @@ def readiness(services: Services, warm: WarmUp) -> tuple[int, dict[str, Any]]:
     return 503, body
 
 
-def create_app(services: Services, pipeline: Pipeline | None = None) -> fastapi.FastAPI:
-    """The FastAPI app: ``/healthz``, ``/readyz`` and the learner chat mounted at ``/``.
+def create_app(
+    services: Services, pipeline: Pipeline | None = None, *, backend: Backend | None = None
+) -> fastapi.FastAPI:
+    """The FastAPI app: ``/healthz``, ``/readyz``, ``/login``, the JSON API and the Gradio app
+    mounted at ``/``.
 
     The models are warmed up in the background when the app starts (a no-op when ``serve``
     already did it); ``/readyz`` answers 503 until they are loaded and a course exists.
+    ``backend`` (accounts and transcripts) defaults to the database under ``TUTOR_HOME``.
     """
     offline_environment()
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
+    from tutor.pipeline import Pipeline
+    from tutor.transcripts.backend import Backend
     from tutor.ui import page_options
-    from tutor.ui.chat import build_chat
+    from tutor.ui.app import build_app
+    from tutor.ui.routes import LoginRedirect, add_routes, session_user
 
+    backend = backend or Backend.open(services.settings)
+    chats = backend.chat_service(pipeline or Pipeline(services))
     warm = WarmUp(services)
 
     @asynccontextmanager
@@ -147,8 +160,10 @@ def create_app(services: Services, pipeline: Pipeline | None = None) -> fastapi.
         yield
 
     app = FastAPI(title="Course tutor", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(LoginRedirect, backend=backend)
+    app.add_middleware(SecurityHeaders)  # outermost: every response carries the headers
     app.state.warm_up = warm
+    app.state.backend = backend
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -159,12 +174,19 @@ def create_app(services: Services, pipeline: Pipeline | None = None) -> fastapi.
         status, body = readiness(services, warm)
         return JSONResponse(body, status_code=status)
 
-    demo = build_chat(services, pipeline)
+    add_routes(app, backend, services.settings.accounts)
+
+    def current_user(request: fastapi.Request) -> str | None:
+        user = session_user(backend, request)
+        return user.name if user else None
+
+    demo = build_app(services, chats, backend)
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
     return gr.mount_gradio_app(
         app,
         demo,
         path="/",
+        auth_dependency=current_user,
         server_name=services.settings.host,
         server_port=services.settings.port,
         footer_links=["settings"],
@@ -179,22 +201,44 @@ def create_app(services: Services, pipeline: Pipeline | None = None) -> fastapi.
     )
 
 
-def serve(settings: Settings, *, fake: bool = False) -> None:
-    """Build the services, load the models, and serve the chat on ``settings.host:port``."""
+def serve(settings: Settings, *, fake: bool = False, demo_users: bool = False) -> None:
+    """Build the services, load the models, and serve the chat on ``settings.host:port``.
+
+    ``demo_users``: on an empty user database, create a teacher and a learner of the default
+    course with generated passwords, printed once to the terminal.
+    """
     offline_environment()
     import uvicorn
 
     from tutor.services import Services
+    from tutor.transcripts.backend import Backend
 
+    backend = Backend.open(settings)
+    if demo_users:
+        made = backend.demo_users(settings.default_course)
+        for name, password in made.items():
+            print(f"demo user {name!r} (course {settings.default_course}): password {password}")
+        if not made:
+            print("users exist already: no demo users created")
+    elif backend.accounts.count() == 0:
+        print("no users yet: add one with `tutor users add NAME --role learner --course C`")
     services = Services.build(settings, fake=fake)
     log.info(
         "loading models",
         extra={"llm": services.llm.model_id, "embedder": services.embedder.model_id},
     )
     services.warm_up()
-    app = create_app(services)
+    app = create_app(services, backend=backend)
     host = settings.host
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{settings.port}/"
     log.info("tutor chat ready at %s", url, extra={"url": url})
-    uvicorn.run(app, host=host, port=settings.port, log_level="info", proxy_headers=False)
+    # Open chat streams (Gradio's heartbeat) would hold a graceful shutdown forever: cap it.
+    uvicorn.run(
+        app,
+        host=host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )

@@ -1,0 +1,1 @@
+"""The transcript store: every turn with its provenance, reviews, feedback and the audit log."""
