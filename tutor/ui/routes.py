@@ -6,9 +6,10 @@ mounted, so they take precedence over Gradio's routes of the same path.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from tutor.accounts.access import AccessDenied, User, require_admin
@@ -23,6 +24,27 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "tutor_session"
+
+
+@dataclass
+class TurnFilters:
+    """The review desk's filters, shared by the queue and the export routes (query parameters)."""
+
+    course: str = ""
+    learner: str = ""
+    since: str = ""
+    until: str = ""
+    flag: str = ""
+    mode: str = ""
+    q: str = ""  # full-text search
+
+    def as_kwargs(self) -> dict[str, str]:
+        values = asdict(self)
+        values["text"] = values.pop("q")
+        return values
+
+
+Filters = Annotated[TurnFilters, Depends()]
 
 
 def session_user(backend: Backend, request: Any) -> User | None:
@@ -127,28 +149,8 @@ def add_routes(app: FastAPI, backend: Backend, settings: AccountSettings) -> Non
         return {"ok": True}
 
     @app.get("/api/teacher/queue")
-    def queue(
-        request: Request,
-        course: str = "",
-        learner: str = "",
-        since: str = "",
-        until: str = "",
-        flag: str = "",
-        mode: str = "",
-        q: str = "",
-        limit: int = 200,
-    ) -> list[dict[str, Any]]:
-        return desk.queue(
-            user_of(request),
-            course=course,
-            learner=learner,
-            since=since,
-            until=until,
-            flag=flag,
-            mode=mode,
-            text=q,
-            limit=min(max(limit, 1), 1000),
-        )
+    def queue(request: Request, filters: Filters, limit: int = 200) -> list[dict[str, Any]]:
+        return desk.queue(user_of(request), **filters.as_kwargs(), limit=min(max(limit, 1), 1000))
 
     @app.get("/api/teacher/turns/{turn_id}")
     def conversation(turn_id: int, request: Request) -> list[dict[str, Any]]:
@@ -176,30 +178,10 @@ def add_routes(app: FastAPI, backend: Backend, settings: AccountSettings) -> Non
         return {"hidden": hidden}
 
     @app.get("/api/teacher/export")
-    def export(
-        request: Request,
-        format: str = "jsonl",
-        course: str = "",
-        learner: str = "",
-        since: str = "",
-        until: str = "",
-        flag: str = "",
-        mode: str = "",
-        q: str = "",
-    ) -> Response:
+    def export(request: Request, filters: Filters, format: str = "jsonl") -> Response:
         if format not in ("jsonl", "csv"):
             raise ValueError("format must be jsonl or csv")
-        body = desk.export(
-            user_of(request),
-            format,
-            course=course,
-            learner=learner,
-            since=since,
-            until=until,
-            flag=flag,
-            mode=mode,
-            text=q,
-        )
+        body = desk.export(user_of(request), format, **filters.as_kwargs())
         media = "text/csv" if format == "csv" else "application/x-ndjson"
         return Response(
             body,
