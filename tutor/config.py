@@ -18,7 +18,9 @@ from tutor.errors import ConfigError
 
 DEFAULT_LLM = "smollm2"
 # TUTOR_* variables that are not settings: read elsewhere (logging, benchmarks) or by this module.
-NOT_SETTINGS = frozenset({"TUTOR_CONFIG", "TUTOR_LOG_LEVEL", "TUTOR_SHARED_DATA"})
+NOT_SETTINGS = frozenset(
+    {"TUTOR_CONFIG", "TUTOR_LOG_LEVEL", "TUTOR_SHARED_DATA", "TUTOR_EVAL_PASSWORD"}
+)
 DEFAULT_EMBEDDER = "all-minilm-l6-v2"
 
 
