@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tutor.commands import write_output
 from tutor.config import Settings
 from tutor.errors import TutorError
 
@@ -48,11 +48,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     }
     backend.store.audit("cli", "learner_export", user.name, f"{len(data['turns'])} turns")
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {len(data['turns'])} turns of {user.name} to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.out, f"wrote {len(data['turns'])} turns of {user.name}")
     return 0
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tutor.commands import write_output
 from tutor.config import Settings
 
 
@@ -59,11 +60,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         args.course or "all courses",
         f"{len(rows)} turns; learner={args.learner or ''}; flagged={args.flagged}",
     )
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {len(rows)} turns to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.out, f"wrote {len(rows)} turns")
     return 0
 
 
