@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from tutor.accounts.access import User, check_chat_course
 from tutor.accounts.limits import RateLimiter
 from tutor.transcripts.store import TranscriptStore, TurnRecord
-from tutor.types import Answer, Mode
+from tutor.types import Answer, LearnerContext, Mode
 
 if TYPE_CHECKING:
     from tutor.pipeline import Pipeline
@@ -64,6 +64,7 @@ class ChatService:
         course: str,
         mode: str = "explain",
         chat_id: str | None = None,
+        learner: LearnerContext | None = None,
     ) -> Iterator[str | RecordedAnswer]:
         """Text pieces as they are generated, then one ``RecordedAnswer``.
 
@@ -77,7 +78,7 @@ class ChatService:
             history = self.store.history(chat, self.memory_turns)
             answer: Answer | None = None
             for event in self.pipeline.stream(
-                question, course=course, mode=chosen, history=history
+                question, course=course, mode=chosen, history=history, learner=learner
             ):
                 if isinstance(event, Answer):
                     answer = event
@@ -105,9 +106,12 @@ class ChatService:
         course: str,
         mode: str = "explain",
         chat_id: str | None = None,
+        learner: LearnerContext | None = None,
     ) -> RecordedAnswer:
         final: RecordedAnswer | None = None
-        for event in self.stream(user, question, course=course, mode=mode, chat_id=chat_id):
+        for event in self.stream(
+            user, question, course=course, mode=mode, chat_id=chat_id, learner=learner
+        ):
             if isinstance(event, RecordedAnswer):
                 final = event
         assert final is not None

@@ -42,6 +42,18 @@ class Settings:
         DEFAULT_EMBEDDER  # "all-minilm-l6-v2", a sentence-transformers folder, "hashing"
     )
     device: str = "auto"  # "auto", "cpu" or "cuda"
+    # Which runtime answers: "transformers" (default; CPU or CUDA), "llamacpp" (GGUF on CPU,
+    # optional extra) or "openai" (any OpenAI-compatible server: vLLM, llama.cpp server, Ollama).
+    llm_backend: str = "transformers"
+    # transformers weights: "auto" (int8 on CPU, bf16 on CUDA), "none", "int8" or "bf16"
+    llm_quantize: str = "auto"
+    llm_max_batch: int = 8  # transformers: concurrent chats decoded together in one forward pass
+    llm_threads: int = 0  # CPU threads for the model; 0 = torch's / llama.cpp's own default
+    openai_base_url: str = ""  # e.g. http://gpu-server:8000/v1
+    openai_model: str = ""  # the model name the server knows
+    openai_api_key: str = ""  # sent as a bearer token when set (prefer TUTOR_OPENAI_API_KEY)
+    openai_timeout_s: float = 60.0  # per request: connecting and between streamed pieces
+    openai_retries: int = 2  # retries with exponential backoff before the first token
     chunk_tokens: int = 180
     chunk_overlap: int = 30
     top_k: int = 4
@@ -58,6 +70,8 @@ class Settings:
     helpline_text: str = ""  # replaces the helpline table's text when set
     host: str = "127.0.0.1"
     port: int = 7860
+    queue_concurrency: int = 8  # answers generated at once by the server (chat and /api/ask)
+    queue_max_size: int = 32  # questions waiting beyond that get "busy, try again"
     default_course: str = "sample"
     limits: IngestLimits = field(default_factory=IngestLimits)
     accounts: AccountSettings = field(default_factory=AccountSettings)  # [tutor.accounts]

@@ -29,7 +29,7 @@ from tutor.safety.base import CheckContext
 from tutor.safety.decisions import Decision, Layer, Screening
 from tutor.safety.helplines import helpline_text
 from tutor.services import Services
-from tutor.types import MODES, Answer, ChatTurn, Mode, Source
+from tutor.types import MODES, Answer, ChatTurn, LearnerContext, Mode, Source
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,12 @@ class Pipeline:
         course: str,
         mode: Mode = "explain",
         history: Sequence[ChatTurn] = (),
+        learner: LearnerContext | None = None,
     ) -> Answer:
         result = None
-        for event in self.stream(question, course=course, mode=mode, history=history):
+        for event in self.stream(
+            question, course=course, mode=mode, history=history, learner=learner
+        ):
             if isinstance(event, Answer):
                 result = event
         assert result is not None
@@ -83,7 +86,13 @@ class Pipeline:
         course: str,
         mode: Mode = "explain",
         history: Sequence[ChatTurn] = (),
+        learner: LearnerContext | None = None,
     ) -> Iterator[str | Answer]:
+        """Text pieces as they pass the output check, then the complete ``Answer``.
+
+        ``learner`` (language, level, hard topics) adapts the prompt and the tutor's own messages.
+        """
+        learner = learner or LearnerContext()
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
         svc = self.services
@@ -173,7 +182,9 @@ class Pipeline:
             yield from fail_closed(exc)
             return
 
-        messages, sources = self._build_messages(question, course, mode, history, results, advice)
+        messages, sources = self._build_messages(
+            question, course, mode, history, results, advice, learner
+        )
         context = CheckContext(
             sources=[text for _, text in results],
             system_prompt=messages[0]["content"],
@@ -281,6 +292,7 @@ class Pipeline:
         history: Sequence[ChatTurn],
         results: Sequence[tuple[object, str]],
         advice: bool = False,
+        learner: LearnerContext | None = None,
     ) -> tuple[list[dict[str, str]], list[Source]]:
         """The chat messages, fitted to the model's context window by token count.
 
@@ -289,7 +301,9 @@ class Pipeline:
         svc = self.services
         settings = svc.settings
         count = svc.llm.count_tokens
-        system = svc.prompts.render("system", course=course, mode=mode, advice=advice)
+        system = svc.prompts.render(
+            "system", course=course, mode=mode, advice=advice, learner=learner or LearnerContext()
+        )
         budget = svc.llm.context_window - settings.max_new_tokens - count(system) - count(question)
         budget -= 64  # chat-template tokens and the answer template's own words
 

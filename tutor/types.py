@@ -10,6 +10,19 @@ MODES: tuple[Mode, ...] = ("explain", "guide")
 
 
 @dataclass(frozen=True)
+class LearnerContext:
+    """What the tutor may use to adapt one reply: only what the learner can see and edit.
+
+    ``language`` is a ``tutor.i18n`` code: the tutor's own messages use it and the model is asked
+    to answer in it. ``level`` and ``hard_topics`` come from the learner's profile.
+    """
+
+    language: str = "en"
+    level: str = ""
+    hard_topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Section:
     """A structural part of a loaded document (a heading's body, a PDF page...).
 
