@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import socket
@@ -22,7 +23,7 @@ from retrieval.ingest import ingest
 from tests.conftest import write_course
 from tests.test_accounts import add_user, login
 from tutor.config import Settings
-from tutor.server import SECURITY_HEADERS, create_app
+from tutor.server import SECURITY_HEADERS, WarmUp, create_app, readiness
 from tutor.services import Services
 
 QUESTION = "What colour does litmus paper turn in an acid?"
@@ -128,6 +129,7 @@ def test_readyz_needs_a_course(client: TestClient, services: Services, tmp_path:
         "courses": ["tiny"],
         "model": "fake-scripted",
         "embedder": services.embedder.model_id,
+        "backend": "fake",
     }
 
 
@@ -146,6 +148,27 @@ def test_readyz_reports_a_failed_warm_up(services: Services, tmp_path: Path) -> 
         response = client.get("/readyz")
     assert response.status_code == 503
     assert "no model file" in response.json()["reason"]
+
+
+def test_readyz_names_the_configured_backend(services: Services, tmp_path: Path) -> None:
+    add_course(services, tmp_path / "course")
+    real = dataclasses.replace(
+        services, settings=services.settings.replace(llm="smollm2", llm_backend="openai")
+    )
+    warm = WarmUp(real)
+    assert readiness(real, warm)[0] == 503  # not warm yet
+    warm.state = "warm"
+    status, body = readiness(real, warm)
+    assert status == 200 and body["backend"] == "openai"
+
+
+def test_the_chat_queue_and_the_api_slots_follow_the_settings(settings: Settings) -> None:
+    services = make_services(settings.replace(queue_concurrency=3, queue_max_size=7))
+    app = create_app(services)
+    (gradio,) = [route for route in app.routes if type(route).__name__ == "Mount"]
+    queue = gradio.app.get_blocks()._queue  # type: ignore[attr-defined]
+    assert (queue.default_concurrency_limit, queue.max_size) == (3, 7)
+    assert (app.state.admission.concurrency, app.state.admission.max_waiting) == (3, 7)
 
 
 @pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/gradio_api/info"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tutor.accounts.access import User, check_chat_course
 from tutor.accounts.limits import RateLimiter
@@ -29,6 +29,10 @@ class RecordedAnswer:
     answer: Answer
     turn_id: int
     chat_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer's JSON plus where it was recorded: ``tutor ask --json`` and ``/api/ask``."""
+        return {**self.answer.to_json(), "turn_id": self.turn_id, "chat_id": self.chat_id}
 
 
 class ChatService:
@@ -142,8 +146,7 @@ def ask_as(
             sys.stdout.flush()
     assert final is not None
     if as_json:
-        body = {**final.answer.to_json(), "turn_id": final.turn_id, "chat_id": final.chat_id}
-        print(json.dumps(body, ensure_ascii=False))
+        print(json.dumps(final.to_json(), ensure_ascii=False))
     else:
         print(f"\n\n(recorded as turn {final.turn_id} in chat {final.chat_id})")
     return 0

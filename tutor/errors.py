@@ -27,3 +27,13 @@ class MissingDependency(TutorError):
 
 class ModelError(TutorError):
     """The language model or embedder could not be loaded or failed while running."""
+
+
+class Busy(TutorError):
+    """Too many questions are being answered or waiting; the asker should try again shortly."""
+
+    def __init__(
+        self, message: str = "the tutor is busy, try again in a few seconds", retry_after_s: int = 5
+    ) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import fastapi
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+    from tutor.admission import Admission
     from tutor.config import Settings
     from tutor.pipeline import Pipeline
     from tutor.services import Services
@@ -50,8 +51,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-QUEUE_CONCURRENCY = 4  # answers generated at once
-QUEUE_MAX_SIZE = 32  # questions waiting beyond that are turned away with "queue full"
 MAX_UPLOAD = "1mb"  # the chat takes no files; keep Gradio's upload route small
 
 
@@ -113,6 +112,7 @@ def readiness(services: Services, warm: WarmUp) -> tuple[int, dict[str, Any]]:
         "courses": courses,
         "model": services.llm.model_id,
         "embedder": services.embedder.model_id,
+        "backend": "fake" if settings.llm == "fake" else settings.llm_backend,
     }
     if warm.state == "failed":
         body["reason"] = f"the models could not be loaded: {warm.error}"
@@ -130,29 +130,42 @@ def readiness(services: Services, warm: WarmUp) -> tuple[int, dict[str, Any]]:
 
 
 def create_app(
-    services: Services, pipeline: Pipeline | None = None, *, backend: Backend | None = None
+    services: Services,
+    pipeline: Pipeline | None = None,
+    *,
+    backend: Backend | None = None,
+    admission: Admission | None = None,
 ) -> fastapi.FastAPI:
-    """The FastAPI app: ``/healthz``, ``/readyz``, ``/login``, the JSON API and the Gradio app
-    mounted at ``/``.
+    """The FastAPI app: ``/healthz``, ``/readyz``, ``/login``, the JSON API (``/api/ask``
+    and the routes of ``tutor.ui.routes``) and the Gradio app mounted at ``/``.
 
     The models are warmed up in the background when the app starts (a no-op when ``serve``
     already did it); ``/readyz`` answers 503 until they are loaded and a course exists.
-    ``backend`` (accounts and transcripts) defaults to the database under ``TUTOR_HOME``.
+    ``backend`` (accounts and transcripts) defaults to the database under ``TUTOR_HOME``;
+    ``admission`` (the ``/api/ask`` slots) to ``queue_concurrency`` and ``queue_max_size``.
     """
     offline_environment()
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
+    from tutor.admission import Admission
+    from tutor.api import add_api_routes
     from tutor.pipeline import Pipeline
     from tutor.transcripts.backend import Backend
     from tutor.ui import page_options
     from tutor.ui.app import build_app
     from tutor.ui.routes import LoginRedirect, add_routes, session_user
 
-    backend = backend or Backend.open(services.settings)
+    settings = services.settings
+    backend = backend or Backend.open(settings)
     chats = backend.chat_service(pipeline or Pipeline(services))
     warm = WarmUp(services)
+    # Two pools of the same size take questions: Gradio's queue for the web chat and this one
+    # for /api/ask, so up to 2 x queue_concurrency answers may be generated at once. Both feed
+    # the same language model, whose backend batches the concurrent streams of all of them
+    # (``llm_max_batch`` for transformers), so the pools bound the waiting, not the batching.
+    admission = admission or Admission.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -164,6 +177,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)  # outermost: every response carries the headers
     app.state.warm_up = warm
     app.state.backend = backend
+    app.state.admission = admission
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -174,21 +188,25 @@ def create_app(
         status, body = readiness(services, warm)
         return JSONResponse(body, status_code=status)
 
-    add_routes(app, backend, services.settings.accounts)
+    add_routes(app, backend, settings.accounts)
+    add_api_routes(app, chats, backend, admission)
 
     def current_user(request: fastapi.Request) -> str | None:
         user = session_user(backend, request)
         return user.name if user else None
 
     demo = build_app(services, chats, backend)
-    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
+    # At most queue_concurrency answers at once; beyond queue_max_size waiting, "queue full".
+    demo.queue(
+        default_concurrency_limit=settings.queue_concurrency, max_size=settings.queue_max_size
+    )
     return gr.mount_gradio_app(
         app,
         demo,
         path="/",
         auth_dependency=current_user,
-        server_name=services.settings.host,
-        server_port=services.settings.port,
+        server_name=settings.host,
+        server_port=settings.port,
         footer_links=["settings"],
         run_history=False,
         show_error=False,
