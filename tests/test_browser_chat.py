@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,7 +40,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 390, "height": 844}
+PHONE: Any = {"width": 390, "height": 844}
+REPO = Path(__file__).resolve().parent.parent
+AXE_JS = REPO / ".tools" / "node_modules" / "axe-core" / "axe.min.js"  # `make axe`
 TIMEOUT_MS = 45_000  # generous: the test machine may be busy with other work
 CSP_WATCH = """
 window.__cspViolations = [];
@@ -48,8 +52,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-@pytest.fixture
-def chromium() -> str:
+def find_chromium() -> str:
     path = shutil.which("chromium")
     if path is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium chromium-driver)")
@@ -57,14 +60,71 @@ def chromium() -> str:
     return path
 
 
+@pytest.fixture
+def chromium() -> str:
+    return find_chromium()
+
+
 def sign_in(page: Any, url: str, name: str, password: str) -> None:
-    """Open the app, get sent to the sign-in page, sign in and land on the app."""
+    """Open the app, get sent to the sign-in page, sign in and land on the app (the page's
+    fields are found by id: the page may be in any language)."""
     page.goto(url + "/")
     page.wait_for_url(re.compile(r"/login$"))
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("#username").fill(name)
+    page.locator("#password").fill(password)
+    page.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/$"))
+
+
+def wait_chat_ready(page: Any) -> None:
+    """Wait until ``demo.load`` has filled the page (the learner's course is chosen)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#tutor-course input")).to_have_value("tiny")
+
+
+@pytest.fixture(scope="module")
+def shared_chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, ...]]:
+    """``served_chat`` once for a whole test module (without the per-minute question limit):
+    (base URL, ann's password, browser, services). Each test opens its own browser context."""
+    from tutor.accounts.settings import AccountSettings
+
+    chromium = find_chromium()
+    root = tmp_path_factory.mktemp("shared-chat")
+    settings = Settings(
+        home=root / "home",
+        llm="fake",
+        embedder="hashing",
+        chunk_tokens=60,
+        chunk_overlap=10,
+        min_relevance=0.15,
+        accounts=AccountSettings(messages_per_minute=0),
+    )
+    with served_chat(settings, root, chromium) as parts:
+        yield parts
+
+
+@contextmanager
+def served_chat(settings: Settings, tmp_path: Path, chromium: str) -> Iterator[tuple[Any, ...]]:
+    """The app on the fakes (learner "ann" of the tiny course) under uvicorn, and Chromium:
+    yields (base URL, ann's password, browser, services)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    services = make_services(settings)
+    add_course(services, tmp_path / "course")
+    app, password = learner_app(services)
+    expect.set_options(timeout=TIMEOUT_MS)  # the default 5 s is short on a busy machine
+    try:
+        with LiveServer(app) as live, sync_playwright() as pw:
+            with httpx.Client(base_url=live.url) as http:
+                assert wait_ready(http).status_code == 200
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                yield live.url, password, browser, services
+            finally:
+                browser.close()
+    finally:
+        expect.set_options(timeout=None)
 
 
 def ask(page: Any, question: str) -> None:

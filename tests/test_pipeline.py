@@ -53,7 +53,10 @@ def test_json_contract(services: Services):
         "sources",
         "timings_ms",
         "model",
+        "prompt_tokens",
+        "completion_tokens",
     }
+    assert data["completion_tokens"] > 0 and data["prompt_tokens"] > data["completion_tokens"]
     assert set(data["sources"][0]) == {"n", "document", "title", "heading", "page", "score", "text"}
     assert data["mode"] == "explain"
 

@@ -156,3 +156,21 @@ def test_answer_turn_marks_not_covered(tiny_pipeline: Pipeline) -> None:
     )[-1]
     assert shown[-1]["content"].startswith("**Not covered by the course material.**")
     assert turns == []
+
+
+def test_course_text_takes_its_own_direction() -> None:
+    html = render_sources([make_source()], "ar")
+    assert '<strong dir="auto">[1] Acids &gt; The pH scale</strong>' in html
+    assert '<span class="tutor-snippet" dir="auto">' in html
+    assert "<summary>المصادر (1)</summary>" in html
+
+
+def test_live_announcement_is_the_answer_as_plain_escaped_text() -> None:
+    from tutor.ui.chat import live_announcement
+
+    shown = render_answer(make_answer([make_source()], answer="Water <b>is</b> **neutral** [1]."))
+    messages = [{"role": "user", "content": "pH?"}, {"role": "assistant", "content": shown}]
+    announced = live_announcement(messages)
+    assert announced == "<p>The tutor answered: Water is neutral [1].</p>"
+    assert "Sources" not in announced
+    assert live_announcement(messages[:1]) == "" and live_announcement([]) == ""

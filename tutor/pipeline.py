@@ -107,7 +107,10 @@ class Pipeline:
         if len(question) > settings.max_question_chars:
             question = question[: settings.max_question_chars]
             limit = f"{settings.max_question_chars:,}"
-            prefix = svc.prompts.render("safety_truncated", limit=limit) + "\n\n"
+            prefix = (
+                svc.prompts.render("safety_truncated", language=learner.language, limit=limit)
+                + "\n\n"
+            )
             decisions.append(
                 Decision.make("length", "input", 1.0, "rule:max_question_chars", f"cut to {limit}")
             )
@@ -134,7 +137,9 @@ class Pipeline:
             decisions.append(
                 Decision("filter_error", "input", "fail_closed", 1.0, "filter", "high", str(exc))
             )
-            return finish(svc.prompts.render("safety_retry"), refused=True)
+            return finish(
+                svc.prompts.render("safety_retry", language=learner.language), refused=True
+            )
 
         # 1. The learner's message.
         try:
@@ -149,17 +154,26 @@ class Pipeline:
         governing = screened.governing()
         if screened.action == "helpline":
             help_text = helpline_text(settings.helpline_country, settings.helpline_text)
-            reply = svc.prompts.render("safety_helpline", helpline=help_text)
+            reply = svc.prompts.render(
+                "safety_helpline", language=learner.language, helpline=help_text
+            )
             yield from finish(reply, refused=True)
             return
         if screened.action == "refuse":
             category = governing.category if governing else "harmful"
-            yield from finish(svc.prompts.render("safety_refusal", category=category), refused=True)
+            refusal = svc.prompts.render(
+                "safety_refusal", language=learner.language, category=category
+            )
+            yield from finish(refusal, refused=True)
             return
         if any(d.action == "guide" for d in screened.decisions):
             mode = "guide"
         advice = any(d.action == "advise" for d in screened.decisions)
-        pointer = "\n\n" + svc.prompts.render("safety_advice") if advice else ""
+        pointer = (
+            "\n\n" + svc.prompts.render("safety_advice", language=learner.language)
+            if advice
+            else ""
+        )
 
         # 2. Retrieval, on the redacted question.
         before = clock()
@@ -167,7 +181,10 @@ class Pipeline:
         timings["retrieve"] = (clock() - before) * 1000
 
         if not found.covered(settings.min_relevance):
-            text = svc.prompts.render("not_covered", course=course) + pointer
+            text = (
+                svc.prompts.render("not_covered", language=learner.language, course=course)
+                + pointer
+            )
             yield from finish(text, not_covered=True, mode=mode)
             return
 
@@ -245,13 +262,13 @@ class Pipeline:
                         "filter_error", "output", "fail_closed", 1.0, "filter", "high", str(failure)
                     )
                 )
-                reply = svc.prompts.render("safety_retry")
+                reply = svc.prompts.render("safety_retry", language=learner.language)
             else:
                 log.warning(
                     "answer replaced",
                     extra={"category": unsafe.category if unsafe else "", "course": course},
                 )
-                reply = svc.prompts.render("safety_replaced")
+                reply = svc.prompts.render("safety_replaced", language=learner.language)
             timings["total"] = (clock() - started) * 1000
             yield "\n\n" + reply
             yield Answer(

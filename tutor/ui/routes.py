@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from tutor.accounts.access import AccessDenied, User, require_admin
 from tutor.accounts.limits import RateLimited
 from tutor.accounts.users import AccountError, LoginThrottled, generate_password
-from tutor.ui.login import login_page
+from tutor.i18n import LANGUAGES, text
+from tutor.ui.login import LANGUAGE_COOKIE, login_page, preferred_language
 
 if TYPE_CHECKING:
     from tutor.accounts.settings import AccountSettings
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "tutor_session"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the interface language is remembered for a year
 
 
 @dataclass
@@ -76,23 +78,41 @@ def add_routes(app: FastAPI, backend: Backend, settings: AccountSettings) -> Non
 
     @app.get("/login")
     @app.get("/login/")
-    def login_form(request: Request) -> Response:
+    def login_form(request: Request, lang: str = "") -> Response:
         if session_user(backend, request) is not None:
             return RedirectResponse("/", status_code=303)
-        return HTMLResponse(login_page(), headers={"Cache-Control": "no-store"})
+        # ?lang= is a language link of the page itself: remembered for the app in a cookie.
+        chosen = lang.strip().lower()
+        language = chosen if chosen in LANGUAGES else preferred_language(request)
+        response = HTMLResponse(
+            login_page(language=language),
+            headers={
+                "Cache-Control": "no-store",
+                "Content-Language": language,
+                "Vary": "Accept-Language, Cookie",
+            },
+        )
+        if chosen in LANGUAGES:
+            response.set_cookie(
+                LANGUAGE_COOKIE, chosen, max_age=LANGUAGE_COOKIE_AGE, samesite="strict", path="/"
+            )
+        return response
 
     @app.post("/login")
     @app.post("/login/")
     def login(request: Request, username: str = Form(""), password: str = Form("")) -> Response:
         name = username.strip()
+        language = preferred_language(request)
         try:
             user = backend.accounts.authenticate(name, password)
         except LoginThrottled as exc:
             backend.store.audit(name or "?", "login_throttled")
-            return HTMLResponse(login_page(str(exc), name), status_code=429)
+            wait = text("chat.login_throttled", language, seconds=max(1, round(exc.wait_s)))
+            return HTMLResponse(login_page(wait, name, language), status_code=429)
         if user is None:
             backend.store.audit(name or "?", "login_failed")
-            return HTMLResponse(login_page("Wrong name or password.", name), status_code=401)
+            wrong = text("chat.login_wrong", language)
+            return HTMLResponse(login_page(wrong, name, language), status_code=401)
         token = backend.accounts.start_session(user)
         backend.store.audit(user.name, "login")
         # A browser's form goes on to the app; a program (gradio_client, tests) gets JSON.
