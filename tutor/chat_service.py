@@ -17,6 +17,7 @@ from tutor.transcripts.store import TranscriptStore, TurnRecord
 from tutor.types import Answer, LearnerContext, Mode
 
 if TYPE_CHECKING:
+    from tutor.learning.profile import Profiles
     from tutor.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,24 @@ class ChatService:
         *,
         memory_turns: int = 4,
         embedder_id: str = "",
+        profiles: Profiles | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.store = store
         self.limiter = limiter
         self.memory_turns = memory_turns
         self.embedder_id = embedder_id
+        self.profiles = profiles if profiles is not None else _profiles_of(store)
+
+    def learner_context(
+        self, user: User, course: str, given: LearnerContext | None
+    ) -> LearnerContext | None:
+        """``given`` (the page's language...) merged with the learner's own profile: their
+        level, the topics they found hard in this course, their preferred language when the
+        caller did not give one."""
+        if self.profiles is None:
+            return given
+        return self.profiles.learner_context(user.id, course, given)
 
     def open_chat(self, user: User, course: str, chat_id: str | None) -> str:
         """``chat_id`` when it is this user's chat in this course, else a new chat's id."""
@@ -80,6 +93,7 @@ class ChatService:
         with self.limiter.reserve(user):
             chat = self.open_chat(user, course, chat_id)
             history = self.store.history(chat, self.memory_turns)
+            learner = self.learner_context(user, course, learner)
             answer: Answer | None = None
             for event in self.pipeline.stream(
                 question, course=course, mode=chosen, history=history, learner=learner
@@ -120,6 +134,15 @@ class ChatService:
                 final = event
         assert final is not None
         return final
+
+
+def _profiles_of(store: TranscriptStore) -> Profiles | None:
+    """The learner profiles kept in the same database as ``store`` (when it has one)."""
+    from tutor.learning.profile import Profiles
+    from tutor.transcripts.db import Database
+
+    db = getattr(store, "db", None)
+    return Profiles(db) if isinstance(db, Database) else None
 
 
 def ask_as(

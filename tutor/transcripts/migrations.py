@@ -112,6 +112,69 @@ MIGRATIONS: list[str] = [
         VALUES (new.id, new.question, new.answer);
     END;
     """,
+    # 4: what the tutor remembers about a learner, with their consent (tutor.learning): the
+    # profile they edit, the topics they found hard, practice questions with the passage each
+    # came from and the learner's attempts, and the spaced-review schedule.
+    """
+    CREATE TABLE learner_profiles (
+        user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        level TEXT NOT NULL DEFAULT '' CHECK (length(level) <= 60),
+        language TEXT NOT NULL DEFAULT '',
+        mode TEXT NOT NULL DEFAULT '' CHECK (mode IN ('', 'explain', 'guide')),
+        spaced_review INTEGER NOT NULL DEFAULT 1,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE hard_topics (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        course TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        topic_key TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('practice', 'feedback', 'learner')),
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        count INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (user_id, course, topic_key)
+    );
+    CREATE TABLE practice_items (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        course TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        question TEXT NOT NULL,
+        expected TEXT NOT NULL,
+        sentence TEXT NOT NULL,
+        hidden TEXT NOT NULL,
+        chunk_id TEXT NOT NULL,
+        document TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        heading TEXT NOT NULL DEFAULT '',
+        page INTEGER,
+        created REAL NOT NULL
+    );
+    CREATE INDEX practice_items_by_user ON practice_items(user_id, course, created);
+    CREATE TABLE practice_attempts (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES practice_items(id) ON DELETE CASCADE,
+        answer TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        feedback TEXT NOT NULL DEFAULT '',
+        at REAL NOT NULL
+    );
+    CREATE INDEX practice_attempts_by_item ON practice_attempts(item_id, id);
+    CREATE TABLE review_schedule (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        course TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        topic_key TEXT NOT NULL,
+        box INTEGER NOT NULL DEFAULT 1,
+        interval_days REAL NOT NULL,
+        due_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (user_id, course, topic_key)
+    );
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -219,6 +219,20 @@ class SQLiteTranscriptStore:
         )
         return [dict(r) for r in rows]
 
+    def chat_summaries(self, user_id: int, course: str, limit: int = 50) -> list[dict[str, Any]]:
+        """``user_id``'s chats in ``course`` that have a visible turn, most recently used first:
+        id, created, last (time of the latest turn), turns (visible ones) and first_question."""
+        rows = self.db.rows(
+            "SELECT c.id, c.course, c.created, MAX(t.time) AS last, COUNT(t.id) AS turns, "
+            "(SELECT f.question FROM turns f WHERE f.chat_id = c.id AND f.hidden = 0 "
+            " ORDER BY f.id LIMIT 1) AS first_question "
+            "FROM chats c JOIN turns t ON t.chat_id = c.id AND t.hidden = 0 "
+            "WHERE c.user_id = ? AND c.course = ? "
+            "GROUP BY c.id ORDER BY last DESC, c.created DESC LIMIT ?",
+            (user_id, course, max(1, limit)),
+        )
+        return [dict(r) for r in rows]
+
     def query(self, where: TurnFilter) -> list[dict[str, Any]]:
         """Turns matching ``where``, in triage order (unreviewed, severity, not covered,
         low-rated, newest)."""
