@@ -82,11 +82,12 @@ def test_my_learning_in_chromium(chromium: str, settings: Settings, tmp_path: Pa
 
             # My profile: the level is saved and reaches the prompt.
             page.get_by_role("tab", name="My learning").click()
+            # Opening the tab refreshes it (the profile fields included): wait for that first.
+            expect(page.locator("#learning-chats")).to_contain_text("2 questions")
             page.get_by_label("Your level (optional)").fill("Year 9")
             page.get_by_role("button", name="Save my profile").click()
             expect(page.locator("#learning-saved")).to_contain_text("Saved.")
             assert Profiles(backend.db).get(ann.id).level == "Year 9"
-            expect(page.locator("#learning-chats")).to_contain_text("2 questions")
             topics = page.locator("#learning-topics")
             expect(topics).to_contain_text("from an answer you rated 👎")
 
@@ -141,6 +142,18 @@ def test_my_learning_in_chromium(chromium: str, settings: Settings, tmp_path: Pa
             expect(page.get_by_role("tab", name="Mon apprentissage")).to_be_visible()
             expect(page.locator("#learning-chats-head")).to_contain_text("Mes conversations")
             page.screenshot(path=str(tmp_path / "my-learning.png"), full_page=True)
+
+            # On another device (no language cookie) the saved profile sets the language and
+            # the mode; the browser asks for English, the profile wins.
+            Profiles(backend.db).update(ann.id, language="es", mode="guide")
+            other = browser.new_context(
+                viewport={"width": 1100, "height": 900}, locale="en-GB"
+            ).new_page()
+            other.set_default_timeout(TIMEOUT_MS)
+            sign_in(other, live.url, "ann", password)
+            expect(other.locator("#tutor-mode")).to_contain_text("Modo")
+            expect(other.get_by_role("radio", name="Guíame")).to_be_checked()
+            assert other.evaluate("document.documentElement.lang") == "es"
         finally:
             browser.close()
             expect.set_options(timeout=None)

@@ -39,6 +39,7 @@ class Backend:
 
     def chat_service(self, pipeline: Pipeline) -> ChatService:
         from tutor.chat_service import ChatService
+        from tutor.learning.profile import Profiles
 
         services = pipeline.services
         return ChatService(
@@ -47,6 +48,7 @@ class Backend:
             self.limiter,
             memory_turns=services.settings.memory_turns,
             embedder_id=services.embedder.model_id,
+            profiles=Profiles(self.db),
         )
 
     def demo_users(self, course: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tutor.accounts.access import User
 from tutor.i18n import DEFAULT_LANGUAGE, LANGUAGES, direction, supported, text
 from tutor.ui import offline_environment
-from tutor.ui.login import LANGUAGE_COOKIE, preferred_language
+from tutor.ui.login import LANGUAGE_COOKIE, preferred_language, request_cookie_language
 from tutor.ui.render import escape
 
 # Gradio resolves the handlers' type hints (gr.Request) from this module's globals.
@@ -165,16 +165,29 @@ def build_app(services: Services, chats: ChatService, backend: Backend) -> gr.Bl
 
         labelled = [skip, title, who, language_pick, chat_tab, *chat.labelled]
 
+        def start_language_and_mode(request: Any, user: User | None) -> tuple[str, str | None]:
+            """The page's first language: this browser's explicit choice (cookie), else the
+            learner's saved profile (it follows them across devices), else Accept-Language.
+            The first mode: the profile's preferred mode, if any."""
+            from tutor.learning.profile import Profiles
+
+            profile = Profiles(backend.db).get(user.id) if user is not None else None
+            if request_cookie_language(request) or profile is None or not profile.language:
+                language = preferred_language(request)
+            else:
+                language = supported(profile.language)
+            return language, (profile.mode or None) if profile is not None else None
+
         def on_load(current: str | None, request: gr.Request) -> dict[Any, Any]:
             user = user_of(request)
-            language = preferred_language(request)
+            language, mode = start_language_and_mode(request, user)
             names, default = user_courses(services, user)
             keep = current if current in names else default
             teacher = user is not None and user.is_teacher
             is_admin = user is not None and user.is_admin
             teacher_courses = sorted(user.courses) if teacher and user else []
             return {
-                **page_labels(language, None, user, {"choices": names, "value": keep}),
+                **page_labels(language, mode, user, {"choices": names, "value": keep}),
                 chat.language: language,
                 desk_tab: gr.Tab(visible=teacher),
                 desk["course"]: gr.Dropdown(

@@ -54,12 +54,18 @@ nav a[aria-current] {{ font-weight: 700; color: #0f172a; text-decoration: none; 
 """
 
 
+def request_cookie_language(request: Any) -> str | None:
+    """The language this browser chose explicitly (the cookie), when it is a supported one."""
+    cookies = getattr(request, "cookies", None) or {}
+    chosen = str(cookies.get(LANGUAGE_COOKIE) or "").strip().lower()
+    return chosen if chosen in LANGUAGES else None
+
+
 def preferred_language(request: Any) -> str:
     """The interface language for an HTTP request (FastAPI's or Gradio's): the saved choice
     (cookie), else the browser's ``Accept-Language``."""
-    cookies = getattr(request, "cookies", None) or {}
-    chosen = str(cookies.get(LANGUAGE_COOKIE) or "").strip().lower()
-    if chosen in LANGUAGES:
+    chosen = request_cookie_language(request)
+    if chosen:
         return chosen
     headers = getattr(request, "headers", None) or {}
     return negotiate(headers.get("accept-language"))
