@@ -310,6 +310,31 @@ def test_purge_removes_old_text_from_the_file(tmp_path: Path) -> None:
     assert db.integrity() == "ok"
 
 
+def test_purge_removes_old_practice_answers(tmp_path: Path) -> None:
+    db = Database(tmp_path / "tutor.db")
+    clock = _Clock(10 * 86400)
+    store = SQLiteTranscriptStore(db, clock=clock)
+    ann = Accounts(db).add("ann", "learner", "password-ann", ["chem"])
+    with db.write() as conn:
+        for created, answer in ((86400, "quetzalpangolin"), (9.5 * 86400, "recentanswer")):
+            item = conn.execute(
+                "INSERT INTO practice_items (user_id, course, topic, kind, question, expected, "
+                "sentence, hidden, chunk_id, document, title, heading, page, created) "
+                "VALUES (?, 'chem', 'acids', 'term', 'q?', 'litmus', 's', 'm', 'c1', 'd.md', "
+                "'t', 'h', NULL, ?)",
+                (ann.id, created),
+            ).lastrowid
+            conn.execute(
+                "INSERT INTO practice_attempts (item_id, answer, correct, at) VALUES (?, ?, 0, ?)",
+                (item, answer, created),
+            )
+    assert b"quetzalpangolin" in file_bytes(db.path)
+    store.purge(older_than_days=5)
+    answers = [r["answer"] for r in db.rows("SELECT answer FROM practice_attempts")]
+    assert answers == ["recentanswer"]
+    assert b"quetzalpangolin" not in file_bytes(db.path)
+
+
 class _Clock:
     def __init__(self, now: float) -> None:
         self.now = now

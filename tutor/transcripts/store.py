@@ -337,10 +337,14 @@ class SQLiteTranscriptStore:
 
     # retention, export, erasure ----------------------------------------------------------
     def purge(self, older_than_days: float) -> int:
-        """Delete turns (and then empty chats) older than ``older_than_days``; scrub the file."""
+        """Delete turns (and then empty chats) older than ``older_than_days``, and practice
+        questions and answers as old; scrub the file. The profile, hard topics and review
+        schedule stay: the learner sees them and deletes them."""
         cutoff = self.clock() - older_than_days * 86400
         with self.db.write() as conn:
             count = conn.execute("DELETE FROM turns WHERE time < ?", (cutoff,)).rowcount
+            conn.execute("DELETE FROM practice_attempts WHERE at < ?", (cutoff,))
+            conn.execute("DELETE FROM practice_items WHERE created < ?", (cutoff,))
             conn.execute(
                 "DELETE FROM chats WHERE created < ? AND id NOT IN (SELECT chat_id FROM turns)",
                 (cutoff,),
