@@ -15,6 +15,7 @@ crash in the middle of an ingest never shows it a half-written index.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -24,11 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.lexical import lexical_tokens
+from retrieval.lexical import LEXICAL_VERSION, lexical_tokens
 from retrieval.vector_index import FaissIndex, VectorIndex
 from tutor.errors import CourseNotFound, IndexMismatch, TutorError
 from tutor.types import Chunk
 
+log = logging.getLogger(__name__)
 INDEX_FORMAT = 1
 _COURSE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -114,8 +116,6 @@ def write_build(
     hnsw_threshold: int,
 ) -> None:
     """Write every file of a build into ``target`` (a fresh temporary folder) and fsync them."""
-    import bm25s
-
     target.mkdir(parents=True)
     lines = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks)
     _write_file(target / "chunks.jsonl", lines.encode("utf-8"))
@@ -125,11 +125,9 @@ def write_build(
         os.fsync(handle.fileno())
     dense = FaissIndex.build(embeddings, hnsw_threshold=hnsw_threshold)
     dense.save(target / "dense.faiss")
-    bm25 = bm25s.BM25()
     if chunks:
-        bm25.index([lexical_tokens(_lexical_text(c)) for c in chunks], show_progress=False)
-        bm25.save(str(target / "bm25"), show_progress=False)
-    manifest = {**manifest, "index_type": dense.kind}
+        _build_bm25(chunks).save(str(target / "bm25"), show_progress=False)
+    manifest = {**manifest, "index_type": dense.kind, "lexical_version": LEXICAL_VERSION}
     _write_file(target / "documents.json", json.dumps(documents, indent=1).encode("utf-8"))
     _write_file(target / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
     for sub in (target / "bm25",):
@@ -142,6 +140,14 @@ def write_build(
 
 def _lexical_text(chunk: Chunk) -> str:
     return f"{chunk.title} {chunk.heading} {chunk.text}"
+
+
+def _build_bm25(chunks: list[Chunk]) -> Any:
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    bm25.index([lexical_tokens(_lexical_text(c)) for c in chunks], show_progress=False)
+    return bm25
 
 
 @dataclass
@@ -183,7 +189,22 @@ class CourseIndex:
         embeddings = np.load(build / "embeddings.npy")
         documents = json.loads((build / "documents.json").read_text(encoding="utf-8"))
         dense = FaissIndex.load(build / "dense.faiss", manifest["index_type"])
-        bm25 = bm25s.BM25.load(str(build / "bm25")) if chunks else None
+        bm25 = None
+        if chunks and manifest.get("lexical_version", 1) != LEXICAL_VERSION:
+            # Built by an older tokeniser: its stored tokens would not match today's queries.
+            # Re-tokenise the chunks in memory (seconds); the next ingest that writes a build
+            # (one that changes the course) stores the new tokens.
+            log.warning(
+                "re-tokenising the BM25 index of a course built with an older tokeniser",
+                extra={
+                    "course": course,
+                    "built_with": manifest.get("lexical_version", 1),
+                    "current": LEXICAL_VERSION,
+                },
+            )
+            bm25 = _build_bm25(chunks)
+        elif chunks:
+            bm25 = bm25s.BM25.load(str(build / "bm25"))
         return cls(course, build, manifest, chunks, embeddings, documents, dense, bm25)
 
     def check_embedder(self, model_id: str, dimension: int) -> None:

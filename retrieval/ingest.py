@@ -24,6 +24,7 @@ from retrieval.course_index import (
     remove_stale_temporaries,
     write_build,
 )
+from retrieval.lexical import LEXICAL_VERSION
 from retrieval.loaders import SUPPORTED_SUFFIXES, SkipDocument, load_document
 from tutor.config import Settings
 from tutor.errors import IngestLocked, TutorError
@@ -250,6 +251,7 @@ def _ingest_locked(
         and reusable
         and not changed
         and len(all_chunks) == len(previous.chunks)
+        and previous.manifest.get("lexical_version", 1) == LEXICAL_VERSION
     ):
         return  # nothing to do: the live build already holds exactly this
 

