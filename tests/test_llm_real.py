@@ -1,7 +1,8 @@
 """The transformers backend with the real default model (SmolLM2-135M-Instruct, GGUF).
 
 Marked ``real_models``: it loads the packaged GGUF (about 20 s the first time, converted into a
-temporary cache shared by the module) and generates a few short greedy replies.
+temporary cache shared by the module) and generates a few short greedy replies with the default
+settings (int8 on the CPU, continuous batching). ``test_llm_batching.py`` covers the engine.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,15 +37,25 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def model(cache_dir: Path) -> TransformersModel:
+def model(cache_dir: Path) -> Iterator[TransformersModel]:
     built = TransformersModel(resolve_llm("smollm2"), cache_dir=cache_dir, device="cpu")
     assert not built.is_loaded  # the constructor is cheap
     built.warm_up()
-    return built
+    yield built
+    built.close()
 
 
-def _generation_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("generate-")]
+def _engine_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("llm-engine-")]
+
+
+def _wait_idle(model: TransformersModel, seconds: float = 30) -> int:
+    engine = model._engine
+    assert engine is not None
+    deadline = time.monotonic() + seconds
+    while engine.active_count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return engine.active_count
 
 
 def test_first_load_converts_and_caches(model: TransformersModel, cache_dir: Path) -> None:
@@ -54,16 +66,20 @@ def test_first_load_converts_and_caches(model: TransformersModel, cache_dir: Pat
     assert any(model.cache_path.glob("*.safetensors"))
     assert [p for p in cache_dir.iterdir() if p.name.startswith(".")] == []  # no temp left
     assert model.model_id == "SmolLM2-135M-Instruct.Q4_1"
+    assert model.quantization == "int8"
 
 
 def test_second_model_loads_from_the_cache(model: TransformersModel, cache_dir: Path) -> None:
     again = TransformersModel(resolve_llm("smollm2"), cache_dir=cache_dir, device="cpu")
     again.warm_up()
-    assert again.loaded_from_cache is True
-    assert again.cache_path == model.cache_path
-    assert generate(again, QUESTION, max_new_tokens=12) == generate(
-        model, QUESTION, max_new_tokens=12
-    )
+    try:
+        assert again.loaded_from_cache is True
+        assert again.cache_path == model.cache_path
+        assert generate(again, QUESTION, max_new_tokens=12) == generate(
+            model, QUESTION, max_new_tokens=12
+        )
+    finally:
+        again.close()
 
 
 def test_greedy_answer_and_stream_pieces(model: TransformersModel) -> None:
@@ -82,7 +98,8 @@ def test_closing_the_stream_early_stops_generation(model: TransformersModel) -> 
     started = time.perf_counter()
     stream.close()  # type: ignore[attr-defined]
     assert time.perf_counter() - started < 5
-    assert _generation_threads() == []
+    assert _wait_idle(model) == 0  # the request was dropped and its slot freed
+    assert len(_engine_threads()) >= 1  # the one worker lives on for the next chats
 
 
 def test_concurrent_streams_equal_sequential(model: TransformersModel) -> None:
@@ -116,10 +133,12 @@ def test_too_long_prompt_is_a_model_error(model: TransformersModel) -> None:
 def test_errors_in_the_generation_thread_become_model_errors(
     model: TransformersModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(**kwargs: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(model._model, "generate", broken)
+    monkeypatch.setattr(model._model, "forward", broken)
     with pytest.raises(ModelError, match="out of memory"):
         list(model.stream(QUESTION, max_new_tokens=8))
-    assert _generation_threads() == []
+    monkeypatch.undo()
+    assert _wait_idle(model) == 0
+    assert generate(model, QUESTION, max_new_tokens=8)  # the worker survived

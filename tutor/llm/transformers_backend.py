@@ -6,12 +6,16 @@ cores) and the result is cached as a plain safetensors folder under ``cache_dir`
 file's size, modification time and a hash of its first and last megabyte, so later starts load in
 a couple of seconds.
 
-Each ``stream`` call owns its streamer, stop flag and generation thread: concurrent requests never
-share per-request state, and a consumer that stops reading stops the generation.
+Generation runs in :mod:`tutor.llm.engine`: one worker thread owns the model and decodes every
+running chat in one batched forward pass per token (greedy, with a lean loop instead of
+``generate``). ``quantize`` picks the weight format (:mod:`tutor.llm.quantize`): by default int8
+on the CPU and bfloat16 on CUDA. Each ``stream`` call gets its own queue of text pieces; a
+consumer that stops reading cancels its request and frees its slot.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -24,9 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.errors import ConfigError, MissingDependency, ModelError
+from tutor.llm.quantize import apply_quantization, check_quantize, resolve_quantization
 
 if TYPE_CHECKING:
     import torch
+
+    from tutor.llm.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -75,30 +82,51 @@ class TransformersModel:
         cache_dir: Path,
         device: str = "auto",
         context_window: int = 2048,
+        quantize: str = "auto",
+        max_batch: int = 8,
+        threads: int = 0,
     ) -> None:
         path = Path(path)
         if device not in DEVICES:
             raise ConfigError(f"device {device!r} is not one of {', '.join(DEVICES)}")
         if context_window < 2:
             raise ConfigError(f"context_window must be at least 2, not {context_window}")
+        check_quantize(quantize)
+        if max_batch < 1:
+            raise ConfigError(f"llm max_batch must be at least 1, not {max_batch}")
+        if threads < 0:
+            raise ConfigError(f"llm threads must be 0 (automatic) or more, not {threads}")
         self.path = path
         self.is_gguf = path.suffix == ".gguf"
         self.model_id = path.stem if self.is_gguf else path.name
         self.cache_dir = Path(cache_dir)
         self.device_setting = device
         self.context_window = context_window
+        self.quantize_setting = quantize
+        self.max_batch = max_batch
+        self.threads = threads
         self.loaded_from_cache: bool | None = None  # set by a GGUF load: True when the cache served
         self.cache_path: Path | None = None  # the converted folder of a GGUF model, once known
         self.load_seconds: float | None = None
         self.device: str | None = None  # the device in use, once loaded
+        self._quantization: str | None = None  # the weight format in effect, once loaded
         self._lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()  # a Rust tokenizer is not safe across threads
         self._model: Any = None
         self._tokenizer: Any = None
-        self._pad_token_id: int | None = None
+        self._engine: Engine | None = None
 
     def __repr__(self) -> str:
         state = "loaded" if self._model is not None else "not loaded"
-        return f"TransformersModel({str(self.path)!r}, device={self.device_setting!r}, {state})"
+        return (
+            f"TransformersModel({str(self.path)!r}, device={self.device_setting!r}, "
+            f"quantize={self.quantize_setting!r}, {state})"
+        )
+
+    @property
+    def quantization(self) -> str | None:
+        """The weight format in effect ("int8", "bf16" or "fp32"); None until loaded."""
+        return self._quantization
 
     # ---- loading -------------------------------------------------------------------------
 
@@ -139,25 +167,46 @@ class TransformersModel:
             device = self.device_setting
         if device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("device 'cuda' was asked for but torch sees no CUDA device")
-        dtype = torch.bfloat16 if device == "cuda" else torch.float32
+        quantization = resolve_quantization(self.quantize_setting, device)
+        if self.threads > 0:
+            torch.set_num_threads(self.threads)  # process-wide: torch has one CPU thread pool
 
+        dtype = torch.bfloat16 if quantization == "bf16" else torch.float32
         if self.is_gguf:
             model, tokenizer = self._load_gguf(dtype)
         else:
             model, tokenizer = self._load_folder(self.path, dtype)
         model.to(device)
         model.eval()
+        model = apply_quantization(model, quantization, tokenizer)  # int8: new linear layers
 
-        pad = tokenizer.pad_token_id
-        if pad is None:
-            pad = model.generation_config.pad_token_id
-        if pad is None:
-            eos = tokenizer.eos_token_id
-            pad = eos[0] if isinstance(eos, list) else eos
-        self._pad_token_id = pad
+        from tutor.llm.engine import Engine
+
+        engine = Engine(
+            model,
+            copy.deepcopy(tokenizer),  # the worker decodes while callers encode
+            device=device,
+            max_batch=self.max_batch,
+            max_length=self.context_window,
+            eos_token_ids=_eos_token_ids(model, tokenizer),
+            repetition_penalty=REPETITION_PENALTY,
+            name=self.model_id,
+        )
+        try:
+            engine.warm_up()
+        except Exception:
+            engine.close()
+            raise
         self._tokenizer = tokenizer
         self.device = device
+        self._quantization = quantization
+        self._engine = engine
         self._model = model  # last: publishes the loaded state to lock-free readers
+
+    def close(self) -> None:
+        """Stop the generation worker (running replies end with ``ModelError``)."""
+        if self._engine is not None:
+            self._engine.close()
 
     @staticmethod
     def _load_folder(folder: Path, dtype: torch.dtype) -> tuple[Any, Any]:
@@ -236,7 +285,8 @@ class TransformersModel:
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in the model's tokenizer (special tokens excluded)."""
         self.warm_up()
-        return len(self._tokenizer.encode(text, add_special_tokens=False))
+        with self._tokenizer_lock:
+            return len(self._tokenizer.encode(text, add_special_tokens=False))
 
     def render_prompt(self, messages: Sequence[dict[str, str]]) -> str:
         """The exact text the model reads: the chat template with the assistant turn opened."""
@@ -256,7 +306,8 @@ class TransformersModel:
 
     def _encode(self, messages: Sequence[dict[str, str]]) -> list[int]:
         text = self.render_prompt(messages)
-        ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False)
+        with self._tokenizer_lock:
+            ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False)
         return ids
 
     # ---- generation --------------------------------------------------------------------
@@ -264,10 +315,10 @@ class TransformersModel:
     def stream(
         self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 256
     ) -> Iterator[str]:
-        """Check the prompt fits, then return an iterator over the reply's text pieces.
+        """Check the prompt fits, queue the request, and return an iterator over the reply.
 
-        Loading and the length check happen now; generation starts when the iterator is first
-        read, and stops (its thread ends) when the iterator is closed or dropped early.
+        Loading and the length check happen now, and the request joins the running batch at
+        the engine's next step. Closing (or dropping) the iterator cancels the request.
         """
         if max_new_tokens < 1:
             raise ModelError(f"max_new_tokens must be at least 1, not {max_new_tokens}")
@@ -279,58 +330,18 @@ class TransformersModel:
                 f"before a {max_new_tokens}-token reply (context window {self.context_window}); "
                 "shorten the sources or the history"
             )
+        if not ids:
+            raise ModelError("the prompt is empty")
         new_tokens = min(max_new_tokens, self.context_window - len(ids))
-        return self._generate(ids, new_tokens)
+        assert self._engine is not None
+        return self._engine.submit(ids, new_tokens)
 
-    def _generate(self, ids: list[int], max_new_tokens: int) -> Iterator[str]:
-        import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
-        model, tokenizer = self._model, self._tokenizer
-        stop = threading.Event()
-        failures: list[BaseException] = []
-
-        class _StopFlag(StoppingCriteria):
-            def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> Any:
-                return torch.full(
-                    (input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device
-                )
-
-        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
-        kwargs = {
-            "input_ids": input_ids,
-            "attention_mask": torch.ones_like(input_ids),
-            "max_new_tokens": max_new_tokens,
-            "do_sample": False,
-            "temperature": None,
-            "top_p": None,
-            "top_k": None,
-            "repetition_penalty": REPETITION_PENALTY,
-            "pad_token_id": self._pad_token_id,
-            "streamer": streamer,
-            "stopping_criteria": StoppingCriteriaList([_StopFlag()]),
-        }
-
-        def run() -> None:
-            try:
-                with torch.inference_mode():
-                    model.generate(**kwargs)
-            except BaseException as exc:
-                failures.append(exc)
-                streamer.end()  # wake the consumer, which then raises
-
-        worker = threading.Thread(target=run, name=f"generate-{self.model_id}", daemon=True)
-        worker.start()
-        try:
-            for piece in streamer:
-                if stop.is_set() or failures:
-                    break
-                if piece:
-                    yield piece
-        finally:
-            stop.set()  # a no-op when generation finished; ends it when the consumer left early
-            worker.join()
-        if failures:
-            exc = failures[0]
-            raise ModelError(f"the language model failed while answering: {exc}") from exc
+def _eos_token_ids(model: Any, tokenizer: Any) -> list[int]:
+    """The ids that end a reply: the generation config's, else the tokenizer's end token."""
+    eos = model.generation_config.eos_token_id
+    if eos is None:
+        eos = tokenizer.eos_token_id
+    if eos is None:
+        return []
+    return [int(e) for e in eos] if isinstance(eos, list | tuple) else [int(eos)]

@@ -1,0 +1,58 @@
+"""Weight formats for the transformers backend: int8 on the CPU, bfloat16 on CUDA.
+
+Importing this module is cheap (no torch); ``tutor.llm.int8`` holds the int8 layer itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutor.errors import ConfigError
+
+QUANTIZE_CHOICES = ("auto", "none", "int8", "bf16")
+
+
+def check_quantize(value: str) -> str:
+    """Return ``value`` when it names a quantization setting; raise ``ConfigError`` otherwise."""
+    if value not in QUANTIZE_CHOICES:
+        raise ConfigError(
+            f"llm quantize {value!r} is not one of {', '.join(QUANTIZE_CHOICES)}: "
+            "auto = int8 on the CPU and bf16 on CUDA; none = full precision on the CPU"
+        )
+    return value
+
+
+def resolve_quantization(value: str, device: str) -> str:
+    """The weight format in effect for the setting ``value`` on ``device``.
+
+    Returns ``"int8"``, ``"bf16"`` or ``"fp32"``. ``"none"`` keeps float32 on the CPU, while
+    CUDA always runs bfloat16 (float32 there only costs memory). int8 is a CPU format.
+    """
+    check_quantize(value)
+    if device == "cuda":
+        if value == "int8":
+            raise ConfigError(
+                "llm quantize 'int8' runs on the CPU only; on CUDA use 'auto' or 'bf16'"
+            )
+        return "bf16"
+    return {"auto": "int8", "none": "fp32", "int8": "int8", "bf16": "bf16"}[value]
+
+
+def apply_quantization(model: Any, quantization: str, tokenizer: Any = None) -> Any:
+    """Convert the float32 ``model`` (on its final device) to ``quantization``; return it.
+
+    int8 first folds activation scales into the weights (``smooth.py``; needs the tokenizer
+    for its calibration text), then replaces the linear layers (``int8.py``).
+    """
+    import torch
+
+    if quantization == "bf16":
+        return model.to(torch.bfloat16)
+    if quantization == "int8":
+        from tutor.llm.int8 import quantize_int8
+        from tutor.llm.smooth import smooth_for_int8
+
+        if tokenizer is not None:
+            smooth_for_int8(model, tokenizer)
+        quantize_int8(model)
+    return model
