@@ -55,7 +55,7 @@ def negotiate(accept_language: str | None) -> str:
 
 
 def direction(code: str) -> str:
-    """"rtl" for right-to-left languages, else "ltr"."""
+    """ "rtl" for right-to-left languages, else "ltr"."""
     return LANGUAGES[supported(code)][1]
 
 
