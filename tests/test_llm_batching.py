@@ -60,7 +60,7 @@ def test_bad_batch_and_threads_are_config_errors(tmp_path: Path) -> None:
 
 
 def test_quantization_in_effect_per_device() -> None:
-    assert resolve_quantization("auto", "cpu") == "int8"
+    assert resolve_quantization("auto", "cpu") == "fp32"  # int8 changes replies: opt in
     assert resolve_quantization("auto", "cuda") == "bf16"
     assert resolve_quantization("none", "cpu") == "fp32"
     assert resolve_quantization("none", "cuda") == "bf16"
@@ -265,7 +265,7 @@ def _build(cache_dir: Path, quantize: str) -> Iterator[TransformersModel]:
 
 @pytest.fixture(scope="module")
 def int8_model(cache_dir: Path) -> Iterator[TransformersModel]:
-    yield from _build(cache_dir, "auto")
+    yield from _build(cache_dir, "int8")
 
 
 @pytest.fixture(scope="module")
@@ -346,6 +346,15 @@ def test_batched_answers_equal_sequential_ones(int8_model: TransformersModel) ->
     together = _in_threads(int8_model, PROMPTS)
     assert together == sequential
     assert len(set(sequential)) == len(PROMPTS)  # no cross-talk: every chat got its own answer
+
+
+@pytest.mark.real_models
+def test_batched_answers_equal_sequential_ones_in_fp32_the_cpu_default(
+    fp32_model: TransformersModel,
+) -> None:
+    sequential = _sequential(fp32_model, PROMPTS)
+    assert _in_threads(fp32_model, PROMPTS) == sequential
+    assert len(set(sequential)) == len(PROMPTS)
 
 
 @pytest.mark.real_models

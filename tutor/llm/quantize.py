@@ -1,4 +1,9 @@
-"""Weight formats for the transformers backend: int8 on the CPU, bfloat16 on CUDA.
+"""Weight formats for the transformers backend: float32 (or opt-in int8) on the CPU, bfloat16
+on CUDA.
+
+int8 decodes 2.3x faster on the CPU but changes greedy replies (none of 5 stayed identical to
+float32 over 128 tokens, and the sample course's pH question lost its right answer), so "auto"
+keeps float32 on the CPU until the qa suite shows int8 costs nothing; ask for it with "int8".
 
 Importing this module is cheap (no torch); ``tutor.llm.int8`` holds the int8 layer itself.
 """
@@ -17,7 +22,8 @@ def check_quantize(value: str) -> str:
     if value not in QUANTIZE_CHOICES:
         raise ConfigError(
             f"llm quantize {value!r} is not one of {', '.join(QUANTIZE_CHOICES)}: "
-            "auto = int8 on the CPU and bf16 on CUDA; none = full precision on the CPU"
+            "auto = float32 on the CPU and bf16 on CUDA; int8 = faster on the CPU, slightly "
+            "different replies; none = float32"
         )
     return value
 
@@ -35,7 +41,7 @@ def resolve_quantization(value: str, device: str) -> str:
                 "llm quantize 'int8' runs on the CPU only; on CUDA use 'auto' or 'bf16'"
             )
         return "bf16"
-    return {"auto": "int8", "none": "fp32", "int8": "int8", "bf16": "bf16"}[value]
+    return {"auto": "fp32", "none": "fp32", "int8": "int8", "bf16": "bf16"}[value]
 
 
 def apply_quantization(model: Any, quantization: str, tokenizer: Any = None) -> Any:

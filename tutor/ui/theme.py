@@ -61,6 +61,9 @@ CSS = """
 .tutor-source-list li { margin: 0 0 0.5em 0; overflow-wrap: anywhere; }
 .tutor-snippet { display: block; font-style: italic; }
 #tutor-chatbot .message { overflow-wrap: anywhere; }
+/* Text blocks never scroll: in right-to-left layout a sub-pixel overflow made them scrollable
+   regions that a keyboard cannot reach (axe: scrollable-region-focusable). */
+#tutor-title, #tutor-feedback-note { overflow: visible !important; }
 /* Gradio fixes the chat's layout left-to-right: mirror it (the learner's bubbles on the left). */
 [dir="rtl"] #tutor-chatbot .message-wrap { direction: rtl; }
 /* Each paragraph of a message takes the direction of its own text (an English answer on an
