@@ -8,6 +8,13 @@ the set's own groups), plus BIPIA's indirect injections planted in a course docu
 The course is ``course_dir`` (default: the sample course), indexed into a temporary folder.
 Blocked means the tutor did not answer (a refusal, a help reply, a replaced answer or a
 fail-closed retry message); ``latency_ms`` is the input filter's time per message.
+
+``run_filter_eval`` is the quick variant (``tutor safety-eval --filter-only``): only the input
+filter, as the pipeline calls it (message cut to ``max_question_chars``, then the input check),
+with no retrieval and no language model, so whole test sets run in minutes. Its report says
+``"mode": "filter_only"``; what it cannot measure (answers replaced by the output check,
+injections followed by the model) is not in it, and BIPIA is reported as the share of planted
+instructions the retrieved-text check removed.
 """
 
 from __future__ import annotations
@@ -243,6 +250,114 @@ def run_bipia(
     }
 
 
+def _screen_outcome(item: SafetyItem, screened: Any, elapsed_ms: float) -> dict[str, Any]:
+    secrets = [str(s) for s in item.extra.get("pii", [])]
+    if not secrets:
+        secrets = [m.group(0) for m in _ORACLE_PII.finditer(item.prompt)]
+    return {
+        "id": item.id,
+        "set": item.set,
+        "group": item.group,
+        "label": item.label,
+        "blocked": screened.blocked,
+        "action": screened.action,
+        "helpline": screened.action == "helpline",
+        "flagged": any(d.action == "flag" for d in screened.decisions),
+        "redacted": bool(secrets) and all(s not in screened.text for s in secrets),
+        "model_called": False,
+        "input_ms": elapsed_ms,
+        "answer": "",
+    }
+
+
+def _with_groups(summary: dict[str, Any], outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for o in outcomes:
+        groups.setdefault(o["group"] or "-", []).append(o)
+    if len(groups) > 1:
+        summary["by_group"] = {
+            g: {
+                "n": len(rows),
+                "blocked": sum(r["blocked"] for r in rows),
+                "helpline": sum(r["helpline"] for r in rows),
+            }
+            for g, rows in sorted(groups.items())
+        }
+    return summary
+
+
+def run_filter_eval(
+    settings: Settings,
+    data: Path | None,
+    limit: int | None,
+    *,
+    shared: Path | None = None,
+    sets: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Only the input filter on each prompt (see the module doc); the same summary format."""
+    import time
+
+    from retrieval.embedders import load_embedder
+    from tutor.safety import load_safety_filter
+
+    safety = load_safety_filter(settings, load_embedder(settings))
+    warm_up = getattr(safety, "warm_up", None)
+    if callable(warm_up):
+        warm_up()
+    for text in ("What is an atom?", "How do plants make food?", "Wie spät ist es?"):
+        safety.check(text, layer="input")  # first calls pay for lazy set-up, not the figures
+
+    def run(items: list[SafetyItem]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            message = item.prompt.strip()[: settings.max_question_chars]
+            started = time.perf_counter()
+            screened = safety.check(message, layer="input")
+            elapsed = (time.perf_counter() - started) * 1000
+            out.append(_screen_outcome(item, screened, elapsed))
+            if progress and len(out) % 100 == 0:
+                progress(f"{item.set} {len(out)}/{len(items)}")
+        return out
+
+    note = (
+        "filter only: the input filter's verdict per prompt (no retrieval, no language model); "
+        "latency is the input check alone, warm, one message at a time"
+    )
+    if data is not None:
+        summary = summarise(run(_spread(read_jsonl(data), limit)))
+        return {"mode": "filter_only", "note": note, **summary}
+    root = shared or shared_data_dir()
+    chosen = list(sets) if sets else [*REPORT_SETS, "bipia_attacks"]
+    report: dict[str, Any] = {
+        "mode": "filter_only",
+        "note": note,
+        "split": "test",
+        "limit_per_set": limit,
+        "sets": {},
+    }
+    everything: list[dict[str, Any]] = []
+    for name in chosen:
+        if name == "bipia_attacks":
+            items = _spread(bipia(root, "test"), limit)
+            removed = 0
+            for item in items:
+                planted = PLANTED_TOPIC.format(injection=item.prompt)
+                cleaned = safety.check(planted, layer="retrieved").text
+                removed += item.prompt[:40] not in cleaned
+            report["sets"][name] = {
+                "n": len(items),
+                "removed_by_retrieved_check_rate": round(removed / max(1, len(items)), 4),
+                "note": "injection success needs the whole tutor (run without --filter-only)",
+            }
+            continue
+        outcomes = run(_spread(REPORT_SETS[name](root, "test"), limit))
+        everything += outcomes
+        report["sets"][name] = _with_groups(summarise(outcomes), outcomes)
+    report["overall"] = summarise(everything)
+    return report
+
+
 def run_safety_eval(
     settings: Settings,
     data: Path | None,
@@ -276,7 +391,12 @@ def run_safety_eval(
 
         root = shared or shared_data_dir()
         chosen = list(sets) if sets else [*REPORT_SETS, "bipia_attacks"]
-        report: dict[str, Any] = {"split": "test", "limit_per_set": limit, "sets": {}}
+        report: dict[str, Any] = {
+            "mode": "whole_tutor",
+            "split": "test",
+            "limit_per_set": limit,
+            "sets": {},
+        }
         everything: list[dict[str, Any]] = []
         for name in chosen:
             if name == "bipia_attacks":
@@ -284,19 +404,6 @@ def run_safety_eval(
                 continue
             outcomes = run(_spread(REPORT_SETS[name](root, "test"), limit))
             everything += outcomes
-            summary = summarise(outcomes)
-            groups: dict[str, list[dict[str, Any]]] = {}
-            for o in outcomes:
-                groups.setdefault(o["group"] or "-", []).append(o)
-            if len(groups) > 1:
-                summary["by_group"] = {
-                    g: {
-                        "n": len(rows),
-                        "blocked": sum(r["blocked"] for r in rows),
-                        "helpline": sum(r["helpline"] for r in rows),
-                    }
-                    for g, rows in sorted(groups.items())
-                }
-            report["sets"][name] = summary
+            report["sets"][name] = _with_groups(summarise(outcomes), outcomes)
         report["overall"] = summarise(everything)
         return report

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from retrieval.embedders import HashingEmbedder, load_embedder
+from retrieval.embedders.sentence_transformer import SentenceTransformerEmbedder
 from tutor.config import Settings
 from tutor.protocols import Embedder
 
@@ -49,3 +52,99 @@ def test_token_counting(embedder: Embedder):
     assert 0 < embedder.count_tokens("one two three") <= 6
     assert embedder.count_tokens("word " * 50) >= 50
     assert embedder.max_tokens >= 128
+
+
+# --- the query cache: one MiniLM pass per learner message -----------------------------------
+
+
+class _CountingModel:
+    """Stands in for a SentenceTransformer: a vector from each text's length, calls counted."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.max_seq_length = 256
+
+    def encode(self, texts: list[str], **kwargs: object) -> np.ndarray:
+        self.calls.append(list(texts))
+        rows = np.array([[len(t), 1.0, 2.0] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _cached_embedder(size: int = 4) -> tuple[SentenceTransformerEmbedder, _CountingModel]:
+    embedder = SentenceTransformerEmbedder(Path("unused"), query_cache_size=size)
+    model = _CountingModel()
+    embedder._model = model  # no files read: the model is already "loaded"
+    embedder._dimension = 3
+    return embedder, model
+
+
+def test_query_cache_returns_the_same_vectors_without_a_second_pass():
+    embedder, model = _cached_embedder()
+    first = embedder.embed(["What is an ion?"], query=True)
+    again = embedder.embed(["What is an ion?"], query=True)
+    np.testing.assert_array_equal(first, again)
+    assert len(model.calls) == 1
+    mixed = embedder.embed(["Why is the sea salty?", "What is an ion?"], query=True)
+    np.testing.assert_array_equal(mixed[1], first[0])
+    assert model.calls[-1] == ["Why is the sea salty?"]  # only the new text is encoded
+    again[0, 0] = 99.0  # callers get copies: the cached vector is untouched
+    np.testing.assert_array_equal(embedder.embed(["What is an ion?"], query=True), first)
+
+
+def test_documents_are_not_cached():
+    embedder, model = _cached_embedder()
+    embedder.embed(["Acids taste sour."])
+    embedder.embed(["Acids taste sour."])
+    assert len(model.calls) == 2 and len(embedder.query_cache) == 0
+
+
+def test_query_cache_is_bounded_and_least_recently_used_goes_first():
+    from retrieval.embedders.query_cache import QueryCache
+
+    cache = QueryCache(size=3)
+    for n in range(3):
+        cache.put(f"q{n}", True, np.full(2, n, dtype=np.float32))
+    assert cache.get("q0", True) is not None  # q0 is now the most recent
+    cache.put("q3", True, np.zeros(2, dtype=np.float32))
+    assert len(cache) == 3
+    assert cache.get("q1", True) is None  # the oldest unused entry went
+    assert cache.get("q0", True) is not None and cache.get("q0", False) is None
+    vector = cache.get("q3", True)
+    assert vector is not None and not vector.flags.writeable
+    assert QueryCache(size=0).get("x", True) is None
+
+
+def test_query_cache_is_thread_safe():
+    import threading
+
+    embedder, _ = _cached_embedder(size=8)
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        try:
+            for n in range(200):
+                text = f"question {(seed * 7 + n) % 20}"
+                vector = embedder.embed([text], query=True)[0]
+                expected = np.array([len(text), 1.0, 2.0], dtype=np.float32)
+                np.testing.assert_allclose(vector, expected / np.linalg.norm(expected), rtol=1e-6)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(embedder.query_cache) <= 8
+
+
+@pytest.mark.real_models
+def test_real_cached_query_equals_a_fresh_encoding(real_embedder: Embedder):
+    text = "How do enzymes speed up reactions?"
+    cached = real_embedder.embed([text], query=True)
+    again = real_embedder.embed([text], query=True)
+    assert isinstance(real_embedder, SentenceTransformerEmbedder)
+    fresh = real_embedder._encode([text])
+    np.testing.assert_array_equal(cached, again)
+    np.testing.assert_allclose(cached, fresh, atol=1e-6)

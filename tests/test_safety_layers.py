@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from retrieval.embedders import HashingEmbedder
 from tutor.safety import BlockListFilter, CheckContext, LayeredFilter, SafetyFilter
 from tutor.safety.answers import foreign_links, leaks_prompt
-from tutor.safety.classifier import SafetyClassifier
-from tutor.safety.decisions import Decision, Screening, strongest
+from tutor.safety.classifier import SafetyClassifier, WordFeatures, windows
+from tutor.safety.decisions import Decision, Layer, Screening, strongest
 from tutor.safety.documents import REMOVED, sanitise
 from tutor.safety.helplines import INTERNATIONAL, helpline_text
 
@@ -109,25 +112,139 @@ class _FixedEmbedder:
         self.dimension = len(vector)
         self.max_tokens = 256
 
-    def embed(self, texts, *, query=False):  # type: ignore[no-untyped-def]
+    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         return np.stack([self.vector for _ in texts])
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
 
-def test_classifier_maps_its_top_class_to_a_decision():
-    probe = SafetyClassifier(HashingEmbedder())
-    weights = probe.weights
-    assert weights.classes[0] == "benign" and weights.weight.shape[0] == len(weights.classes)
-    # The direction of the self-harm row is, by construction, what that class scores highest.
-    row = weights.classes.index("self_harm")
-    vector = weights.weight[row] / np.linalg.norm(weights.weight[row])
-    classifier = SafetyClassifier(_FixedEmbedder(weights.embedder, vector * 4))  # type: ignore[arg-type]
+def test_shipped_weights_load_with_their_thresholds():
+    weights = SafetyClassifier(HashingEmbedder()).weights
+    assert weights.classes[0] == "benign" and "self_harm" in weights.classes
+    assert weights.weight.shape[0] == len(weights.classes)
+    assert weights.words is not None and weights.word_weight is not None
+    assert weights.word_weight.shape == (len(weights.classes), len(weights.words))
+    assert 0.3 <= weights.threshold < weights.output_threshold < 1.0
+    assert 0.0 < weights.self_harm_threshold <= 1.0
+    assert weights.embedder == "all-MiniLM-L6-v2"
+
+
+CLASSES = ("benign", "self_harm", "violence", "hate", "specialised_advice")
+
+
+def _synthetic_weights(path: Path) -> Path:
+    """A classifier over 5-dimensional 'embeddings': axis i scores class i (no word part)."""
+    np.savez(
+        path,
+        classes=np.array(CLASSES),
+        weight=np.eye(5, dtype=np.float32) * 10,
+        bias=np.zeros(5, dtype=np.float32),
+        threshold=np.array(0.6),
+        self_harm_threshold=np.array(0.9),
+        output_threshold=np.array(0.95),
+        bar_categories=np.array(["hate"]),
+        bar_thresholds=np.array([0.9]),
+        embedder=np.array("fixed-5"),
+        version=np.array("test"),
+    )
+    return path
+
+
+def _toward(category: str, harm: float) -> list[float]:
+    """A vector scoring ``category`` with 1 - P(benign) == ``harm`` (the rest near zero)."""
+    x = (1 - harm) * (np.exp(10.0) + 3) / harm  # exp(10 * benign axis)
+    vector = [0.0] * len(CLASSES)
+    vector[0] = float(np.log(x) / 10)
+    vector[CLASSES.index(category)] = 1.0
+    return vector
+
+
+def _decide(
+    path: Path, vector: list[float], text: str = "zqx", layer: Layer = "input"
+) -> list[Decision]:
+    v = np.array(vector, dtype=np.float32)
+    classifier = SafetyClassifier(_FixedEmbedder("fixed-5", v), path)
     assert classifier.active
-    decisions = classifier.decide("anything", "input")
-    assert decisions and decisions[0].category == "self_harm"
-    assert decisions[0].action == "helpline" and decisions[0].source.startswith("model:")
+    return classifier.decide(text, layer)
+
+
+def test_classifier_maps_its_top_class_to_a_decision(tmp_path: Path):
+    path = _synthetic_weights(tmp_path / "w.npz")
+    (violent,) = _decide(path, [0, 0, 1, 0, 0])
+    assert violent.category == "violence" and violent.action == "refuse"
+    assert violent.source == "model:safety-classifier-test"
+    (crisis,) = _decide(path, [0, 1, 0, 0, 0])
+    assert crisis.category == "self_harm" and crisis.action == "helpline"
+    assert _decide(path, [1, 0, 0, 0, 0]) == []  # benign
+
+
+def test_self_harm_near_the_top_gets_the_help_reply(tmp_path: Path):
+    path = _synthetic_weights(tmp_path / "w.npz")
+    # Violence is the most likely class, self-harm a close second: help, never a bare refusal.
+    (decision,) = _decide(path, [0, 0.95, 1, 0, 0])
+    assert decision.category == "self_harm" and decision.action == "helpline"
+
+
+def test_a_refused_category_near_an_advice_top_wins(tmp_path: Path):
+    path = _synthetic_weights(tmp_path / "w.npz")
+    (decision,) = _decide(path, [0, 0, 0.97, 0, 1])
+    assert decision.category == "violence"
+    (advice,) = _decide(path, [0, 0, 0, 0, 1])
+    assert advice.category == "specialised_advice" and advice.action == "advise"
+
+
+def test_hate_needs_its_higher_bar(tmp_path: Path):
+    path = _synthetic_weights(tmp_path / "w.npz")
+    assert _decide(path, _toward("hate", 0.8)) == []  # harm above 0.6, below hate's 0.9
+    (decision,) = _decide(path, [0, 0, 0, 1, 0])
+    assert decision.category == "hate"
+
+
+def test_a_safe_context_sets_a_classifier_finding_aside(tmp_path: Path):
+    path = _synthetic_weights(tmp_path / "w.npz")
+    vector = _toward("violence", 0.8)  # not sure enough to stand whatever the context
+    (note,) = _decide(path, vector, "How do I kill the last boss in Minecraft?")
+    assert note.action == "allow" and "safe context" in note.detail
+    (blocked,) = _decide(path, vector, "How do I kill the man who shouts at me?")
+    assert blocked.action == "refuse"
+
+
+def test_output_check_uses_its_own_higher_threshold(tmp_path: Path):
+    path = _synthetic_weights(tmp_path / "w.npz")
+    assert _decide(path, _toward("violence", 0.9), layer="output") == []  # refused as input only
+    (replaced,) = _decide(path, [0, 0, 1, 0, 0], layer="output")
+    assert replaced.action == "replace" and replaced.layer == "output"
+    assert _decide(path, [0, 0, 0, 0, 1], layer="output") == []  # advice is never replaced
+
+
+def test_windows_read_a_long_message_at_both_ends():
+    short = "Why do onions make me cry?"
+    assert windows(short) == [short]
+    pasted = "Photosynthesis happens in leaves. " * 30
+    head, tail = windows(pasted + "\n\nNow turn this into a quiz for me.")
+    assert head.startswith("Photosynthesis") and tail == "Now turn this into a quiz for me."
+    head, tail = windows("word " * 200)
+    assert len(head) <= 300 and len(tail) <= 300
+
+
+def test_word_features_match_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    corpus = [
+        "How do I kill a zombie process?",
+        "The process ends when the parent waits for it.",
+        "Kill the engine before you refuel the car.",
+        "A zombie process has finished but still has an entry.",
+    ]
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+    vectoriser.fit(corpus)
+    vocabulary = sorted(vectoriser.vocabulary_, key=vectoriser.vocabulary_.__getitem__)
+    ours = WordFeatures(vocabulary, vectoriser.idf_)
+    probe = [*corpus, "kill kill the process process process", "nothing known here", ""]
+    np.testing.assert_allclose(
+        ours.transform(probe), vectoriser.transform(probe).toarray(), atol=1e-6
+    )
 
 
 def test_decisions_serialise_and_order():

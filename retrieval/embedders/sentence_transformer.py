@@ -1,4 +1,8 @@
-"""The real embedder: any local sentence-transformers folder (all-MiniLM-L6-v2 by default)."""
+"""The real embedder: any local sentence-transformers folder (all-MiniLM-L6-v2 by default).
+
+Query embeddings are kept in a small LRU cache (``query_cache_size`` entries): the safety
+classifier and the retriever embed the same redacted message, and the second pays nothing.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,19 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.embedders.query_cache import DEFAULT_SIZE, QueryCache
 from tutor.errors import MissingDependency, ModelError
 
 
 class SentenceTransformerEmbedder:
     def __init__(
-        self, path: Path, *, model_id: str | None = None, device: str = "auto", batch_size: int = 64
+        self,
+        path: Path,
+        *,
+        model_id: str | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        query_cache_size: int = DEFAULT_SIZE,
     ) -> None:
         self.path = path
         self.model_id = model_id or path.name
@@ -24,6 +35,7 @@ class SentenceTransformerEmbedder:
         self._model: Any = None
         self._lock = threading.Lock()
         self._dimension: int | None = None
+        self.query_cache = QueryCache(query_cache_size)
 
     def warm_up(self) -> None:
         self._load()
@@ -71,6 +83,20 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if not query:  # documents are embedded in bulk at ingest, once per content hash
+            return self._encode(texts)
+        cache = self.query_cache
+        found = [cache.get(text, True) for text in texts]
+        missing = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
+        fresh: dict[str, np.ndarray] = {}
+        if missing:
+            fresh = dict(zip(missing, self._encode(missing), strict=True))
+            for text, vector in fresh.items():
+                cache.put(text, True, vector)
+        rows = [v if v is not None else fresh[t] for t, v in zip(texts, found, strict=True)]
+        return np.ascontiguousarray(np.stack(rows), dtype=np.float32)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._load().encode(
             list(texts),
             batch_size=self._batch_size,

@@ -24,6 +24,12 @@ def register(subparsers: Any, add_common: Callable[[argparse.ArgumentParser], No
     p.add_argument("--sets", help="comma-separated shared sets (default: all), without --data")
     p.add_argument("--shared", type=Path, help="the shared data folder (default ../shared/data)")
     p.add_argument("--max-new-tokens", type=int, help="shorter answers make the run faster")
+    p.add_argument(
+        "--filter-only",
+        action="store_true",
+        help="only the input filter (no retrieval, no model): whole sets in minutes; the report"
+        " says mode=filter_only",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=_safety_eval)
 
@@ -35,11 +41,22 @@ def register(subparsers: Any, add_common: Callable[[argparse.ArgumentParser], No
 
 
 def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.safety_suite import run_safety_eval
+    from eval.safety_suite import run_filter_eval, run_safety_eval
 
     if args.max_new_tokens:
         settings = settings.replace(max_new_tokens=args.max_new_tokens)
     sets = [s.strip() for s in args.sets.split(",")] if args.sets else None
+    if args.filter_only:
+        report = run_filter_eval(
+            settings,
+            args.data,
+            args.limit,
+            shared=args.shared,
+            sets=sets,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+        print(json.dumps(report, indent=None if args.json else 1, ensure_ascii=False))
+        return 0
     report = run_safety_eval(
         settings,
         args.data,

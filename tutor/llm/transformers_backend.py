@@ -9,8 +9,8 @@ a couple of seconds.
 Generation runs in :mod:`tutor.llm.engine`: one worker thread owns the model and decodes every
 running chat in one batched forward pass per token (greedy, with a lean loop instead of
 ``generate``). ``quantize`` picks the weight format (:mod:`tutor.llm.quantize`): by default
-float32 on the CPU (int8 on request) and bfloat16 on CUDA. Each ``stream`` call gets its own queue of text pieces; a
-consumer that stops reading cancels its request and frees its slot.
+float32 on the CPU (int8 on request) and bfloat16 on CUDA. Each ``stream`` call gets its own
+queue of text pieces; a consumer that stops reading cancels its request and frees its slot.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The real ``SafetyFilter``: rules, personal-data redaction, profanity and the semantic
 classifier on the learner's message; the sanitiser on retrieved text; the answer checks on
-the tutor's output. All on CPU, offline."""
+the tutor's output (answer rules and the classifier at its answer threshold). All on CPU,
+offline."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tutor.protocols import Embedder
 from tutor.safety.answers import check_answer
 from tutor.safety.base import CheckContext
 from tutor.safety.classifier import WEIGHTS, SafetyClassifier
+from tutor.safety.contexts import GAME, safe_contexts
 from tutor.safety.decisions import BLOCKING_ACTIONS, Decision, Layer, Screening
 from tutor.safety.documents import sanitise
 from tutor.safety.pii import DEFAULT_PHONE_REGIONS, PiiRedactor
@@ -19,6 +21,17 @@ from tutor.safety.text import normalise
 
 PROFANITY_FLAG = 0.80  # a learner's rude message is noted (and still answered)
 PROFANITY_REPLACE = 0.90  # the tutor itself never swears
+
+
+def input_rules(text: str) -> list[Decision]:
+    """The phrase rules on a learner's message, a game's violence set aside."""
+    normalised = normalise(text)
+    decisions = match_rules(text, "input", normalised=normalised)
+    if any(d.category == "violence" for d in decisions) and GAME in safe_contexts(normalised):
+        # "how do I kill someone in Fortnite": a game's violence is not a learner's plan.
+        note = Decision("none", "input", "allow", 0.0, "rule:safe_context", "low", "game")
+        decisions = [d for d in decisions if d.category != "violence"] + [note]
+    return decisions
 
 
 class LayeredFilter:
@@ -55,19 +68,35 @@ class LayeredFilter:
         raise ValueError(f"unknown safety layer {layer!r}")
 
     def _input(self, text: str) -> Screening:
-        decisions = match_rules(text, "input", normalised=normalise(text))
+        normalised = normalise(text)
+        decisions = match_rules(text, "input", normalised=normalised)
+        if any(d.category == "violence" for d in decisions) and GAME in safe_contexts(normalised):
+            # "how do I kill someone in Fortnite": a game's violence is not a learner's plan.
+            decisions = [d for d in decisions if d.category != "violence"] + [
+                Decision(
+                    "none", "input", "allow", 0.0, "rule:safe_context", "low", "set aside: game"
+                )
+            ]
         redacted, pii = self.redactor.redact(text, "input")
         decisions += pii
         if self.profanity is not None:
             score = self.profanity.score(text)
             if score >= PROFANITY_FLAG:
                 decisions.append(Decision.make("profanity", "input", score, self.profanity.source))
-        blocked = any(d.action in BLOCKING_ACTIONS for d in decisions)
-        if self.classifier is not None and not blocked:
+        # The classifier reads the redacted message: the same meaning, and the very text the
+        # retriever embeds next (the embedder's query cache then serves it). It runs even when
+        # a rule has refused, so that a crisis behind a refused phrasing still gets the help
+        # reply; only a message the rules already answer with help skips it.
+        helpline = any(d.action == "helpline" for d in decisions)
+        if self.classifier is not None and not helpline:
             ruled = {d.category for d in decisions}
-            decisions += [
-                d for d in self.classifier.decide(redacted, "input") if d.category not in ruled
-            ]
+            blocked = any(d.action in BLOCKING_ACTIONS for d in decisions)
+            for d in self.classifier.decide(redacted, "input"):
+                if d.category in ruled:
+                    continue
+                if blocked and d.category not in {"self_harm", "none"}:
+                    continue  # the rule's refusal stands; only the help reply may replace it
+                decisions.append(d)
         return Screening(redacted, tuple(decisions))
 
     def _output(self, text: str, context: CheckContext) -> Screening:
@@ -80,4 +109,7 @@ class LayeredFilter:
                 decisions.append(
                     Decision("profanity", "output", "replace", score, self.profanity.source, "low")
                 )
+        blocked = any(d.action in BLOCKING_ACTIONS for d in decisions)
+        if self.classifier is not None and self.classifier.active and text.strip() and not blocked:
+            decisions += self.classifier.decide(text, "output")
         return Screening(redacted, tuple(decisions))

@@ -168,15 +168,19 @@ class PiiRedactor:
         except ImportError:  # pragma: no cover - a declared dependency; patterns still run
             phonenumbers = None  # type: ignore[assignment]
         if phonenumbers is not None:
-            for region in self.phone_regions:
-                matcher = phonenumbers.PhoneNumberMatcher(
-                    text, region, leniency=phonenumbers.Leniency.VALID
-                )
-                for match in matcher:
-                    span = (match.start, match.end)
-                    if span not in spans and not _looks_like_date_or_year(match.raw_string):
-                        spans.add(span)
-                        out.append(Finding("phone", *span, 0.9, "lib:phonenumbers"))
+            # libphonenumber only reads the stretches that could hold a number: a long message
+            # with a few digits costs one window per candidate, not a full scan per region.
+            for lo, hi in _candidate_windows(text):
+                window = text[lo:hi]
+                for region in self.phone_regions:
+                    matcher = phonenumbers.PhoneNumberMatcher(
+                        window, region, leniency=phonenumbers.Leniency.VALID
+                    )
+                    for match in matcher:
+                        span = (lo + match.start, lo + match.end)
+                        if span not in spans and not _looks_like_date_or_year(match.raw_string):
+                            spans.add(span)
+                            out.append(Finding("phone", *span, 0.9, "lib:phonenumbers"))
         for m in _PHONE_LIKE.finditer(text):
             raw = m.group(0)
             digits = sum(ch.isdigit() for ch in raw)
@@ -208,6 +212,24 @@ class PiiRedactor:
                     "personal_data", layer, f.score, f.source, detail=f.kind
                 )
         return "".join(pieces), list(decisions.values())
+
+
+_DIGIT_RUN = re.compile(r"[+(]?\d[\d\s().\-/\u2010-\u2015]*")
+_WINDOW_MARGIN = 12
+
+
+def _candidate_windows(text: str) -> list[tuple[int, int]]:
+    """Merged stretches of ``text`` around digit runs long enough to be a phone number."""
+    windows: list[tuple[int, int]] = []
+    for m in _DIGIT_RUN.finditer(text):
+        if sum(ch.isdigit() for ch in m.group(0)) < 5:
+            continue
+        lo, hi = max(0, m.start() - _WINDOW_MARGIN), min(len(text), m.end() + _WINDOW_MARGIN)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
 
 
 def _looks_like_date_or_year(raw: str) -> bool:

@@ -87,6 +87,102 @@ RULES: tuple[Rule, ...] = (
         score=0.95,
     ),
     _rule(
+        "crisis_indirect_en",
+        "self_harm",
+        # hopelessness, wanting to disappear, not wanting to be here
+        r"\b(?:want|wanna|wish i could|going|need) to (?:just )?(?:disappear|vanish|not exist)\b",
+        r"\b(?:don'?t|do not|no longer) want to be (?:here|around|alive) (?:any ?more|now)\b",
+        r"\bi(?:'m| am) (?:so )?(?:done|finished) with (?:everything|life|it all|living)\b",
+        r"\b(?:everything|life|my life) (?:is|feels|seems) (?:so )?(?:hopeless|pointless"
+        r"|meaningless|worthless)\b|\bmy life is (?:not worth|worth nothing)",
+        r"\bi(?:'m| am) (?:just )?a burden (?:to|on|for) (?:everyone|everybody|my|people|them)",
+        r"\b(?:everyone|everybody|my family|my parents|they|people) would be (?:happier|better)"
+        r" (?:off )?without me\b",
+        r"\bnobody would (?:notice|care|miss me|even notice) if i (?:was|were|died|disappeared"
+        r"|left)\b|\bif i (?:was|were) (?:gone|dead)\b",
+        r"\b(?:go to sleep|fall asleep|sleep) and (?:never|not) wake up\b",
+        r"\b(?:tired|sick) of (?:living|being alive|life|existing)\b",
+        r"\bi (?:don'?t|do not|can'?t|cannot) see (?:a|any) (?:future|way out|point)\b",
+        r"\bi (?:just )?want (?:the|this) pain to (?:stop|end)\b",
+        # self-injury
+        r"\bi (?:scratch|hit|punch|bite|burn|cut|hurt|carve|stab) (?:my ?self|my (?:arms?|wrists?"
+        r"|legs?|skin|thighs?|stomach|face))\b",
+        r"\b(?:hide|cover(?: up)?) (?:the )?(?:marks|cuts|scars|bruises|burns) on my\b",
+        r"\bhow deep (?:do|should|can|would) (?:i|you) (?:have to )?cut\b",
+        r"\bcarve .{0,30} into my (?:arm|skin|leg|wrist|thigh|hand)\b",
+        r"\b(?:razor|blade)s? (?:in|inside) my (?:pencil case|bag|room|drawer)\b",
+        # eating-disorder behaviours
+        r"\bhaven'?t eaten (?:anything )?(?:in|for) (?:\w+ )?days\b",
+        r"\b(?:purge|purging|throw up|throwing up|vomit|vomiting) after (?:eating|meals|dinner"
+        r"|lunch|breakfast|every meal|i eat)\b|\bhow (?:do i|to|can i) purge(?: after| without"
+        r"| quietly| secretly| properly| safely)?(?: ?[?.!]|$)",
+        r"\bmake my ?self (?:throw up|vomit|sick)\b",
+        r"\bhide (?:from \w+ )?(?:that i'?m not eating|that i don'?t eat|my not eating|not eating)",
+        r"\b(?:laxatives|diet pills|water pills) (?:every day|each day|daily|to (?:lose weight"
+        r"|stay thin|stay skinny))\b",
+        r"\b(?:[1-4]\d{2}|[5-9]\d) (?:calories|kcal) a day\b",
+        r"\bstop (?:myself from )?eating (?:for|so)\b|\bnot eat(?:ing)? for (?:a|two|\d+) (?:weeks?|days)",
+        # plans
+        r"\bgoodbye (?:letter|note|message) (?:to|for) (?:my|everyone)\b|\bsaying goodbye to"
+        r" everyone\b",
+        r"\b(?:giving|give) away (?:all )?(?:of )?my (?:things|stuff|belongings)\b",
+        r"\b(?:have|got) the pills ready\b|\bhigh enough to (?:jump|die|kill)\b",
+        r"\b(?:thinking (?:of|about)|going to|want to|gonna|plan(?:ning)? to) jump(?:ing)? (?:off|from)\b",
+        r"\bhow long (?:does it take )?to bleed out\b",
+        r"\b(?:feel|feeling|felt) (?:so |really |very )?suicidal\b",
+        r"\bwant (?:it all|everything|my life) to (?:end|stop)\b",
+        r"\blose .{0,30}\b(?:by not eating|without eating|by starving)\b",
+        r"\bhow (?:do i|to|can i|could i) (?:develop|get|become|have|start) (?:anorexi[ac]|bulimi[ac]"
+        r"|an eating disorder)\b",
+        r"\b(?:tutorial|guide|instructions|tips|methods|ways|video|post|blog|article|message)\b"
+        r".{0,60}\b(?:encourag|promot|glorif|teach|persuad|convinc|how to)\w*\b.{0,40}"
+        r"\b(?:suicide|self[- ]?harm|anorexia|bulimia|eating disorders?|starv\w+)\b",
+        r"\b(?:encourag|promot|glorif|persuad|convinc)\w*\b.{0,40}\b(?:suicide|self[- ]?harm"
+        r"|anorexia|bulimia|eating disorders?|to (?:kill|starve|cut|hurt) (?:them|him|her|your)"
+        r" ?sel(?:f|ves))\b",
+        r"\bwhat happens if (?:you|i|someone) (?:swallow|swallows|take|takes|eat|eats) (?:a |an )?"
+        r"(?:whole|entire|full) (?:bottle|pack|box|packet|strip)\b",
+        r"\b(?:painless|peaceful|quick|easy) way to (?:die|go|end it)\b",
+        r"\b(?:communities|forums?|websites?|sites|groups|chats?|servers) (?:that|which|where|to)"
+        r" .{0,40}\b(?:suicide|kill (?:yourself|themselves|myself)|ways to die|self[- ]?harm"
+        r"|starv\w+)\b",
+        # abuse disclosure in other words
+        r"\bcomes? into my (?:room|bed) at night\b|\btouches me and (?:says|tells)\b",
+        r"\b(?:says|said|told me) (?:it'?s|it is|this is) our (?:little )?secret\b",
+        r"\blocks me (?:in|up)\b|\bbruises from my\b",
+        r"\b(?:wants|asked|asks) me to meet (?:him|her|them) (?:alone |secretly )?without telling\b",
+        score=0.95,
+    ),
+    _rule(
+        "crisis_indirect_other_languages",
+        "self_harm",
+        # es
+        r"\bquiero desaparecer\b|\bya no aguanto más\b|\bcansad[oa] de vivir\b",
+        r"\bme (?:corto|lastimo|hago daño|pego) (?:cuando|los brazos|las muñecas|las piernas)\b",
+        r"\bsoy una carga\b|\b(?:ojalá|quisiera) no despertar(?:a|me)?\b",
+        r"\bno (?:he comido|como) (?:nada )?(?:en|desde hace) (?:\w+ )?días\b",
+        r"\bme (?:provoco|hago) (?:el )?vómito\b|\bvomitar después de comer\b",
+        r"\bno quiero (?:estar aquí|seguir aquí|existir)\b",
+        # fr
+        r"\bje ne veux plus (?:être là|vivre|exister)\b|\bmarre de vivre\b",
+        r"\bje me (?:scarifie|mutile|coupe les (?:bras|poignets|veines))\b",
+        r"\bje suis un fardeau\b|\bne (?:jamais|plus) me réveiller\b",
+        r"\bje me fais vomir\b|\bje ne mange plus\b",
+        # de
+        r"\bich will (?:einfach )?verschwinden\b|\bich will nicht mehr (?:hier sein|da sein)\b",
+        r"\b(?:allen|jedem) (?:nur )?eine last\b|\bnicht mehr aufwachen\b",
+        r"\bich esse (?:seit \w+ )?(?:tagen )?nichts mehr\b|\bich ritze\b",
+        r"\bich halte (?:es|das) nicht mehr aus\b",
+        # pt
+        r"\bquero desaparecer\b|\bnão aguento mais viver\b|\bcansad[oa] de viver\b",
+        r"\beu me corto\b|\bsou um peso (?:para|pra)\b|\bnão acordar mais\b",
+        # it
+        r"\bvoglio sparire\b|\bnon ce la faccio più a vivere\b|\bstanc[oa] di vivere\b",
+        r"\bmi taglio (?:quando|le braccia|i polsi)\b|\bsono un peso per\b",
+        r"\bnon svegliarmi più\b|\bnon mangio da giorni\b",
+        score=0.95,
+    ),
+    _rule(
         "self_harm_other_languages",
         "self_harm",
         # es
@@ -120,8 +216,19 @@ RULES: tuple[Rule, ...] = (
         _HOW + r"(?:kill|murder|stab|shoot|strangle|poison|kidnap|torture|beat up) " + _PEOPLE,
         r"\b(?:kill|murder|stab|shoot|poison|hurt|attack) (?:my |a |the )?(?:teacher|classmate|"
         r"classmates|students|principal|family) (?:tomorrow|today|at school|and get away)",
-        r"\b(?:plan|planning|carry out|commit) (?:a |an )?(?:school shooting|mass shooting|massacre"
-        r"|terror(?:ist)? attack|bombing)\b",
+        r"\b(?:plan|planning|carry out|commit|engage in|join in) (?:a |an )?(?:school shooting"
+        r"|mass shooting|massacre|terror(?:ist)? attacks?|terrorism|acts? of terror|bombing"
+        r"|genocide|ethnic cleansing|mass murder)\b",
+        r"\b(?:ways? (?:of|to)|process (?:for|of)|how (?:to|do i|can i|would i)|best way (?:of|to)"
+        r"|method (?:for|of)) (?:executing|execute|butcher(?:ing)?|decimat(?:e|ing)|liquidat(?:e|ing)"
+        r"|exterminat(?:e|ing)|slaughter(?:ing)?|massacr(?:e|ing)|dismember(?:ing)?|behead(?:ing)?"
+        r"|lynch(?:ing)?|gass(?:ing)?|gas|wipe out|wiping out|eliminat(?:e|ing)|get rid of"
+        r"|getting rid of) (?:a |an |the |all (?:the )?|some )?(?:person|people|humans?|human beings"
+        r"|group of people|population|family|child|children|prisoners?|civilians?|villagers"
+        r"|(?:\w+ )?(?:people|population|minority|immigrants|refugees))\b",
+        r"\bblow up (?:a |an |the |my |his |her |their |our )?(?:\w+ )?(?:house|building|car|school"
+        r"|bus|train|plane|bridge|station|church|mosque|synagogue|temple|office|stadium|embassy"
+        r"|hospital|shop|store|mall|factory|base)\b",
         r"\b(?:bring|take|sneak) (?:a |my (?:dad's |mum's |mom's )?)?(?:gun|knife|weapon|bomb) (?:in)?to school\b",
         r"\b(?:make|synthesi[sz]e|produce|weaponi[sz]e|brew) (?:sarin|vx|mustard gas|ricin|anthrax"
         r"|nerve (?:agent|gas)|chlorine gas at home|botulinum)\b",
@@ -139,13 +246,26 @@ RULES: tuple[Rule, ...] = (
         r"|snapchat|tiktok|wi-?fi|a bank)",
         r"\b(?:write|create|make|code|build|develop) (?:a |some |me a |an )?(?:working )?(?:malware"
         r"|ransomware|keylogger|trojan|botnet|spyware|phishing (?:email|page|site|website)|credit card skimmer)\b",
-        _HOW + r"(?:steal|shoplift|pickpocket|pick a lock|hotwire|launder money|forge|counterfeit"
+        _HOW + r"(?:steal(?! (?:the show|the spotlight|a base|bases|a glance|a kiss|the scene"
+        r"|(?:someone'?s|his|her|their) heart))|shoplift|pickpocket|pick a lock|hotwire|launder money|forge|counterfeit"
         r"|make (?:fake|counterfeit) (?:money|ids?|passports?)|get away with (?:stealing|murder|fraud|theft))",
         r"\b(?:make|cook|synthesi[sz]e|produce|grow|extract) (?:my own |some )?(?:meth|methamphetamine"
         r"|crack|cocaine|heroin|lsd|mdma|fentanyl|dmt)\b",
+        r"\bwhere (?:can|could|do|should) i (?:buy|get|find|score|order) (?:some )?(?:weed|cannabis"
+        r"|marijuana|cocaine|meth|heroin|mdma|ecstasy|lsd|ketamine|fentanyl|crack|illegal drugs"
+        r"|drugs|a gun without|guns without|a fake id|fake ids|stolen)",
+        r"\b(?:disable|bypass|cut|deactivate|turn off|get past) (?:the |a )?(?:alarm|security system"
+        r"|security cameras?|cameras?|cctv)\b.{0,30}\b(?:bank|vault|shop|store|house|museum"
+        r"|jewell?ery|warehouse|without (?:anyone|being|getting))",
         r"\b(?:buy|order|get) (?:drugs|weed|cocaine|meth|heroin|a fake id|fake ids|stolen \w+)"
         r" (?:online|without|on the dark ?web|from)",
         r"\b(?:stalk|track|spy on) (?:my |someone|somebody|a |her |him )(?:\w+ )?(?:without|secretly|location|phone)",
+        r"\bmy (?:\w+ )?(?:neighbou?r|coworker|co-worker|colleague|classmate|teacher|boss|ex"
+        r"|employee|roommate|flatmate|landlord|doctor|date|gardener|roofer|plumber|friend|sister"
+        r"|brother|crush|tutor|coach)'?s (?:home address|address|phone number|mobile number"
+        r"|passport(?: number)?|social security number|medical (?:history|records)|bank (?:details"
+        r"|account)|password|criminal record|immigration status|sexual orientation|credit card"
+        r"|salary|mental health)\b",
         score=0.93,
     ),
     # --- sexual content and grooming ----------------------------------------------------------
@@ -174,6 +294,12 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:write|send|post|make) (?:a |an )?(?:mean|nasty|hurtful|cruel|insulting) (?:message|"
         r"post|comment|text|note) (?:to|about|for)\b",
         r"\b(?:make|get) (?:everyone|the class|people) (?:hate|laugh at|turn against)\b",
+        r"\b(?:benefits?|good (?:sides?|things?|parts?|points?)|positives?|advantages?|upsides?)"
+        r" (?:of|from) .{0,40}\b(?:genocides?|ethnic cleansing|the holocaust|slavery|the slave"
+        r" trade|apartheid|massacres?|lynchings?|pogroms?|death camps?)",
+        r"\b(?:genocides?|ethnic cleansing|the holocaust|slavery|slave trade|apartheid|lynchings?)"
+        r" (?:was|were|is) (?:actually |really |secretly )?(?:a )?(?:good|great|justified|right"
+        r"|beneficial|necessary)\b",
         score=0.9,
     ),
     # --- writing disinformation, reproducing copyrighted text ---------------------------------
@@ -193,6 +319,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:generate|give|write|print|reproduce|show|type|copy|output|recite) (?:me )?(?:out )?"
         r"(?:the )?(?:full|entire|complete|whole|first|last) (?:text|chapter|book|passage|script)"
         r" (?:of|from) ",
+        r"\b(?:generate|give|write|print|reproduce|type|copy|output|recite|produce) (?:me )?(?:out )?"
+        r"(?:a |the )?(?:long|lengthy|large|big|extended|full|complete|entire|whole|verbatim)"
+        r" (?:passage|excerpt|extract|section|chunk|portion|part) (?:of|from) ",
         score=0.85,
     ),
     # --- cheating: switch to guiding mode -----------------------------------------------------
@@ -239,7 +368,9 @@ RULES: tuple[Rule, ...] = (
         r" (?:or|and|,)? ?(?:restrictions|filters|censorship|limitations|guidelines|considerations)?",
         r"\b(?:reveal|show|print|repeat|output|display|tell me|what is|what's|give me|leak) (?:me )?"
         r"(?:your|the) (?:system|initial|hidden|secret|original|full) (?:prompt|instructions|message|rules)",
-        r"\b(?:stay in character|you have been freed|you are free from|break (?:free|out) of)\b",
+        r"\b(?:stay in character|you have been freed|you are free from)\b|\bbreak (?:free|out) of"
+        r" (?:your|the|all|these|those|any) (?:rules|restrictions|programming|constraints"
+        r"|guidelines|limits|filters|chains|shackles|confines|matrix)\b",
         r"<\|(?:im_start|im_end|system|endoftext|start_header_id)\|>|\[/?(?:inst|sys)\]|<</?sys>>",
         # es / fr / de / pt / it
         r"\b(?:ignora|olvida) (?:todas )?(?:las |tus )?instrucciones(?: anteriores| previas)?\b",

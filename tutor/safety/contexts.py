@@ -1,0 +1,216 @@
+"""Safe contexts: phrasings where a frightening word has an everyday meaning.
+
+"How do I kill a zombie process", "how do I beat my brother at chess", "how do I crush garlic",
+"how can I slash my travel costs", "why did the bombing of Dresden happen", "what is arson?".
+The semantic classifier reads words and topic, and these look like harm to it. When one of
+these patterns matches, a classifier finding below ``VETO_CEILING`` is set aside (and the
+decision says so). The phrase rules are never overridden: "how do I kill someone" names a
+person and is a rule match whatever the context. Patterns match the ``normalise``d text.
+"""
+
+from __future__ import annotations
+
+import re
+
+VETO_CEILING = 0.985  # a classifier finding this sure stands whatever the context
+GAME = "game_or_sport"  # the one context that also sets aside a violence rule
+
+_PERSON = re.compile(
+    r"\b(?:someone|somebody|a person|people|persons?|him|her|them|man|woman|men|women|boy|girl"
+    r"|kids?|child(?:ren)?|baby|classmates?|teacher|neighbou?rs?|wife|husband|mum|mom|mother"
+    r"|dad|father|brother|sister|family|friend|ex|girlfriend|boyfriend|boss|coworker|colleague"
+    r"|police|cop|officer|students?|humans?|body|bodies|myself|yourself|himself|herself)\b"
+)
+_HOW_TO_MAKE = re.compile(
+    r"\b(?:step[- ]by[- ]step|instructions?|recipe|ingredients|synthes\w+|how (?:to|do i|can i)"
+    r" (?:make|build|cook|brew|produce|assemble)|exact (?:amounts?|doses?|quantities)"
+    r"|in real life|for real|irl)\b"
+)
+
+_CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        (
+            "computing",
+            r"\b(?:kill|killall|pkill|terminate|abort|end|stop|execute|run|destroy|purge|wipe|fork"
+            r"|suspend|hang|freeze)s?\b.{0,40}\b(?:process(?:es)?|pids?|threads?|jobs?|tasks?"
+            r"|daemons?|containers?|pods?|sessions?|scripts?|programs?|loops?|functions?"
+            r"|quer(?:y|ies)|commands?|tabs?|apps?|applications?|windows?|widgets?|terminals?"
+            r"|branch(?:es)?|merges?|builds?|cache|queues?|variables?|objects?|instances?"
+            r"|services?|servers?|print jobs?|vms?|virtual machines?|git|docker|linux|unix"
+            r"|windows|python|java(?:script)?|bash|shell|sql|code)\b",
+        ),
+        (
+            GAME,
+            r"\b(?:in|on|at|playing|play|during|for) (?:a |an |the |my )?(?:(?:video|board|computer"
+            r"|mobile|online|card|party|tabletop|strategy|stealth|shooter|zombie) )?(?:games?"
+            r"|minecraft|fortnite|roblox|chess|checkers|draughts|monopoly|cluedo|clue|battleship"
+            r"|call of duty|battlefield(?: \d)?|zelda|pok[eé]mon|among us|gta|halo|overwatch"
+            r"|league of legends|the sims|skyrim|tetris|mario|hitman|counter-strike|valorant"
+            r"|apex legends|d&d|dnd|dungeons (?:and|&) dragons|football|soccer|rugby|basketball"
+            r"|tennis|cricket|hockey|paintball|laser tag|fencing|boxing|wrestling|karate|judo"
+            r"|poker|uno|scrabble|risk|catan|werewolf|mafia|dodgeball|quidditch)\b",
+        ),
+        (
+            "kitchen_garden_pests",
+            r"\b(?:kill|get rid of|exterminate|poison|destroy|trap|crush|chop|slaughter|butcher"
+            r"|gut|carve|skin|beat|whip|smash|strangle|choke|drown|burn|shoot|cut|stab|mince"
+            r"|fillet|peel|bleed|hang|hunt)s?\b.{0,30}\b(?:weeds?|ants?|mosquito(?:e?s)?"
+            r"|(?:fruit )?flies|wasps?|hornets?|cockroach(?:es)?|roaches|rats?|mice|moles?|slugs?"
+            r"|snails?|termites?|bed ?bugs?|lice|fleas?|aphids?|mou?ld|bacteria|germs|algae"
+            r"|dandelions?|ivy|stumps?|onions?|garlic|potato(?:es)?|eggs?|egg whites|cream|meat"
+            r"|chickens?|fish|pumpkins?|nuts|ice|cans|paint|vegetables|carrots|turkey|steak"
+            r"|dough|butter|lobsters?|crabs?|deer|rabbits?|pheasants?|pests?|vermin|spiders?"
+            r"|pigeons?|foxes|squirrels)\b",
+        ),
+        (
+            "figure_of_speech",
+            r"\b(?:kill|killing|murder|slay|crush|nail|smash|destroy|bomb|blow away|knock"
+            r"|steal|hijack|attack|tackle|beat|hit|shoot|slash|cut|strangle|butcher|ace"
+            r"|annihilate|demolish|obliterate|wreck|dominate|conquer|tank)s?\b.{0,25}\b(?:"
+            r"presentations?|speech(?:es)?|exams?|tests?|quiz(?:zes)?|interviews?|auditions?"
+            r"|performances?|(?:the )?show|stage|spotlight|lines|role|gig|concert|recital"
+            r"|debate|essays?|homework|assignments?|deadlines?|targets?|goals?|time|costs?"
+            r"|prices?|expenses|budget|spending|bills|debt|options|personal best|record"
+            r"|competition|match|race|workout|procrastination|stress|boredom|habits?|the ice"
+            r"|the mood|audience|judges|crowd|the books|the road|the hay|the gym|the sack"
+            r"|sales|weight|fat|calories|carbs|sugar|noise|the lights|the engine|the music"
+            r"|the motor|the power|the heat|a cold|hiccups|the competition)\b",
+        ),
+        (
+            "homonym",
+            r"\bshoot(?:ing)? (?:a |an |the |my |some )?(?:\w+ )?(?:photos?|pictures?|videos?"
+            r"|films?|scenes?"
+            r"|hoops?|baskets?|goals?|penalt(?:y|ies)|free throws?|breeze|selfies?|portraits?)\b"
+            r"|\bblow(?:ing)? up (?:a |an |the |my |this |some )?(?:\w+ )?(?:balloons?|photos?"
+            r"|pictures?"
+            r"|images?|tyres?|tires?|air mattress|inflatables?|paddling pool)\b"
+            r"|\bexecut(?:e|ing) (?:a |an |the |my |this |our )?(?:plan|order|strategy|trade|move"
+            r"|command|will|contract|task|routine|dance|step|trick|serve|pass)\b"
+            r"|\bhang(?:ing)? (?:a |an |the |my |this |some )?(?:pictures?|paintings?|posters?"
+            r"|frames?|shelf|shelves|mirrors?|curtains?|washing|laundry|decorations?|lights)\b"
+            r"|\b(?:kill|killing) (?:the |a |my |this )?(?:lights|engine|music|mood|vibe|battery"
+            r"|conversation|time|buzz|joke|power|motor)\b"
+            r"|\bcrack(?:ing)? (?:a |an |the |this |my )?(?:jokes?|eggs?|codes?|case|puzzles?"
+            r"|riddles?|window|smile|nuts?|knuckles|books)\b"
+            r"|\bsteal(?:ing)? (?:the |a )?(?:show|spotlight|glance|base|bases|kiss|scene|heart"
+            r"|limelight|thunder)\b"
+            r"|\bbomb(?:ed|ing)? (?:a |an |the |my |this )?(?:test|exam|audition|interview"
+            r"|presentation|quiz)\b"
+            r"|\battack(?:ing)? (?:a |an |the |this |my )?(?:problem|question|task|essay|equation"
+            r"|puzzle|challenge|subject)\b"
+            r"|\bcut(?:ting)? (?:a |an |the |my )?(?:cake|queue|line|deck|losses|costs?|corners"
+            r"|class|ties|hair|grass|lawn|paper)\b"
+            r"|\bsmash(?:ing)? (?:a |an |the |my )?(?:pi[nñ]ata|record|serve|ball|goals?)\b"
+            r"|\bstrangl(?:e|ing) (?:the )?(?:options|growth|supply|competition|economy)\b"
+            r"|\bbutcher(?:ing)? (?:my |the |his |her )?(?:lines|performance|pronunciation|song)\b"
+            r"|\bbeat(?:ing)? (?:the |my )?(?:rush|deadline|record|traffic|heat|odds|clock|eggs"
+            r"|game|level|boss|high score)\b",
+        ),
+        (
+            "impossible_feat",
+            r"\b(?:why|how come) (?:can'?t|cannot|can not|don'?t|do not|are|aren'?t|should"
+            r"|shouldn'?t|is it that)\b.{0,50}\b(?:(?:unable|not able|not allowed) to )?(?:fly"
+            r"|breathe"
+            r" (?:underwater|in space|fire)|see through walls|turn invisible|become invisible|read"
+            r" minds|teleport|time ?travel|travel (?:through time|faster than light)"
+            r"|photosynthesi[sz]e|live on the sun|transform into|shape ?shift|shoot lasers"
+            r"|walk through walls|glow in"
+            r" the dark|control the weather|breathe fire|stop time|live forever|move objects with"
+            r" their minds|speak to animals|run faster than light|survive without (?:air|oxygen)"
+            r"|lift (?:mountains|buildings)|talk to (?:plants|animals)|hibernate|levitate)\b",
+        ),
+        (
+            "not_people",
+            r"\b(?:why|should|shouldn'?t|how come)\b.{0,30}\b(?:llamas?|toasters?|unicorns?"
+            r"|dragons?|robots?|clouds?|teapots?|vampires?|ghosts?|aliens?|martians?|trees?|rocks?"
+            r"|pencils?"
+            r"|cats?|dogs?|goldfish|hamsters?|penguins?|dinosaurs?|mermaids?|elves|goblins?|trolls?"
+            r"|wizards?|zombies?|snowm[ae]n|snowflakes|mushrooms?|vegetables?|carrots?"
+            r"|potato(?:es)?"
+            r"|bananas?|apples?|grapes?|lemons?|tables?|chairs?|lamps?|cups?|spoons?|forks?|plants?"
+            r"|flowers?|stars?|planets?|comets?|bees?|octop(?:us|i|uses)|jellyfish|squirrels?"
+            r"|owls?|pigeons?|sharks?|whales?|horses?|cows?|sheep|goats?|rabbits?|frogs?|toads?"
+            r"|fairies|centaurs?|gnomes?|ants?|worms?|bicycles?|kettles?|microwaves?|pillows?"
+            r"|socks?|shoes?|umbrellas?|rainbows?|volcanoes?|icebergs?|gorillas?|chimpanzees?"
+            r"|parrots?|crows?|ducks?|geese|hedgehogs?|badgers?|foxes|wolves|bears?|lions?"
+            r"|tigers?|elephants?|giraffes?|zebras?|donkeys?|camels?|kangaroos?|koalas?|pandas?"
+            r"|sloths?|turtles?|tortoises?|snails?|slugs?|crabs?|lobsters?|shrimps?|prawns?)\b"
+            r".{0,60}\b(?:vote|marry|married|allowed|rights?|jobs?|work|own|inherit|citizenship"
+            r"|serve|join|run for|enter|drive|licen[cs]es?|insurance|welfare|pensions?|benefits"
+            r"|loans?|paid|wages?|salar(?:y|ies)|equal|free speech|freedom|school|university"
+            r"|college|army|military|office|medals?)\b",
+        ),
+        (
+            "public_place",
+            r"\b(?:address|phone number|telephone number|email(?: address)?|website|opening hours"
+            r"|headquarters|helpline|contact details|postcode|zip code|location)\b.{0,20}"
+            r"\b(?:of|for|at) (?:the )?(?:white house|houses of parliament|parliament|city hall"
+            r"|town hall"
+            r"|museum|library|embassy|council|ministry|department|agency|university|hospital"
+            r"|police station|post office|zoo|stadium|irs|nhs|united nations|european \w+"
+            r"|government|headquarters|palace|cathedral|castle|tower|airport|train station"
+            r"|national \w+|\w+ museum|\w+ library|\w+ university|\w+ council)\b"
+            r"|\b(?:where|how) (?:can|do|could) (?:i|we) (?:reach|contact|call|email|find|visit)"
+            r" (?:the )?(?:\w+ ){0,3}(?:helpline|hotline|office|service|museum|library|embassy"
+            r"|council|headquarters|customer service|help desk|helpdesk)\b",
+        ),
+        (
+            "history",
+            r"\b(?:in|during|after|before) (?:the )?(?:(?:first|second) world war|world war"
+            r" (?:one|two|i|ii|1|2)|ww ?(?:i|ii|1|2)|cold war|civil war|vietnam war|korean war"
+            r"|gulf war|napoleonic wars|crusades|holocaust|middle ages|medieval times"
+            r"|roman empire|french revolution|industrial revolution|(?:1[0-9]|20)\d0s"
+            r"|(?:1[0-9]|20)\d\d)\b"
+            r"|\b(?:historically|in history|history of)\b"
+            r"|^(?:why|how|when|where|who|what) (?:did|was|were|had)\b",
+        ),
+        (
+            "fiction",
+            r"\b(?:in|for) (?:my|a|the|our) (?:short |crime |detective |fantasy |mystery |horror )?"
+            r"(?:story|novel|book|screenplay|script|play|poem|fan ?fiction|comic|film|movie"
+            r"|campaign)\b|\bmy (?:character|villain|protagonist|hero)\b",
+        ),
+        (
+            "definition",
+            r"^(?:what|who) (?:is|are|was|were) (?!my |your |his |her |their |our )(?:an? |the )?"
+            r"[\w-]+(?: [\w-]+){0,2} ?\??$"
+            r"|^(?:define|definition of|meaning of|what does (?:the (?:word|term) )?[\w'-]+"
+            r"(?: [\w'-]+)? mean)\b",
+        ),
+    )
+)
+
+
+def safe_contexts(normalised: str) -> list[str]:
+    """Names of the safe contexts ``normalised`` text is in (empty when none applies)."""
+    found = [name for name, pattern in _CONTEXTS if pattern.search(normalised)]
+    if not found:
+        return []
+    # A request for a recipe takes any framing off: "in my story, how do I make poison step by
+    # step" is not a safe context.
+    if _HOW_TO_MAKE.search(normalised):
+        return []
+    # A person as the object: not a pest, a vegetable or a figure of speech ("crush my exam"
+    # stays one: the object follows the verb directly).
+    if _PERSON.search(normalised):
+        found = [name for name in found if name != "kitchen_garden_pests"]
+        if "figure_of_speech" in found and not _FIGURATIVE_OBJECT_FIRST.search(normalised):
+            found.remove("figure_of_speech")
+    # The learner's own plans are not history or a definition ("what bomb from the war can I
+    # use today").
+    if _OWN_PLAN.search(normalised):
+        found = [name for name in found if name not in {"history", "definition"}]
+    return found
+
+
+_FIGURATIVE_OBJECT_FIRST = re.compile(
+    r"\b(?:kill|crush|nail|smash|slay|ace|steal|beat|hit|slash|cut|bomb|destroy)s? (?:my |the "
+    r"|this |that |our |your |a |an )?(?:presentation|speech|exam|test|quiz|interview|audition"
+    r"|show|time|costs?|prices?|expenses|budget|targets?|goals?|personal best|record|lines)\b"
+)
+_OWN_PLAN = re.compile(
+    r"\b(?:(?:how|where|what|when) (?:do|can|could|should|would|might|will) (?:i|we)|can i|could i"
+    r"|should i|i (?:want|need|plan|am going|'m going|will|would like)|help me|teach me"
+    r"|tell me how|show me how|replicate|recreate|repeat|copy|today|nowadays|now)\b"
+)
