@@ -30,11 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -44,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import percentile
-from tutor.errors import ConfigError, ModelError
+from tutor.errors import ConfigError
+from tutor.llm.llamacpp_server import running_llamacpp_server
 
 QUESTIONS = [
     "What is the pH of pure water?",
@@ -297,63 +294,6 @@ def run_level(
     return level
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def llamacpp_server(gguf: Path, threads: int, n_ctx: int = 2048) -> Iterator[str]:
-    """``python -m llama_cpp.server`` on ``gguf`` on a free loopback port; yields its /v1 URL."""
-    import httpx
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/v1"
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(gguf),
-        "--model_alias",
-        "peer",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        str(n_ctx),
-        "--n_threads",
-        str(threads),
-    ]
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    tail = log.read()[-2000:].decode(errors="replace")
-                    raise ModelError(f"llama_cpp.server exited with {proc.returncode}: {tail}")
-                try:
-                    if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise ModelError("llama_cpp.server did not start within 120 s")
-                time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 def peer_model_name(url: str, given: str | None) -> str:
     import httpx
 
@@ -443,7 +383,7 @@ def _peer_url(peer: str, gguf: Path | None, threads: int) -> Iterator[str]:
         return
     if gguf is None:
         raise ConfigError("--llamacpp-peer needs a GGUF model (--gguf or llm)")
-    with llamacpp_server(gguf, threads) as started:
+    with running_llamacpp_server(gguf, alias="peer", threads=threads) as started:
         yield started
 
 

@@ -9,11 +9,7 @@ packaged SmolLM2 GGUF on a free loopback port; they are skipped only when llama-
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +23,7 @@ from tests.conftest import SAMPLE_COURSE
 from tutor.config import Settings
 from tutor.errors import ConfigError, ModelError
 from tutor.llm import load_language_model
+from tutor.llm.llamacpp_server import free_port, running_llamacpp_server
 from tutor.llm.openai_backend import OpenAICompatibleModel, redact_url
 from tutor.protocols import LanguageModel, generate
 
@@ -34,12 +31,6 @@ QUESTION = [
     {"role": "system", "content": "You are a patient tutor. Answer in one or two sentences."},
     {"role": "user", "content": "What is the pH of pure water?"},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ---- a real llama.cpp server ------------------------------------------------------------
@@ -54,52 +45,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from tutor.model_paths import resolve_llm
 
     gguf = resolve_llm("smollm2")
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}/v1"
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(gguf),
-        "--model_alias",
-        "smollm2",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "2048",
-    ]
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    log = log_path.open("wb")  # a file, not a pipe: a full pipe would stall the server
-    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                pytest.fail(f"llama_cpp.server exited with {proc.returncode}: {tail}")
-            try:
-                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("llama_cpp.server did not answer /v1/models within 90 s")
-            time.sleep(0.2)
+    with running_llamacpp_server(gguf, alias="smollm2", start_timeout_s=90) as base_url:
         yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
