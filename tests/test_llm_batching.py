@@ -417,7 +417,10 @@ def test_closing_early_frees_the_slot_for_others(int8_model: TransformersModel) 
 def test_a_failing_forward_reaches_the_streams_and_the_worker_survives(
     int8_model: TransformersModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = int8_model._model
+    engine = int8_model._engine
+    assert engine is not None
+    # the engine's lean decoder runs SmolLM2; other models go through the model's own forward
+    model = engine._lean if engine._lean is not None else int8_model._model
     real_forward = model.forward
     calls = {"n": 0}
 
@@ -441,6 +444,5 @@ def test_a_failing_forward_reaches_the_streams_and_the_worker_survives(
             list(stream)
     monkeypatch.setattr(model, "forward", real_forward)
     assert "".join(int8_model.stream(chat(PROMPTS[0]), max_new_tokens=NEW)).strip()
-    engine = int8_model._engine
-    assert engine is not None and engine.running
+    assert engine.running
     assert _wait_idle(engine) == 0

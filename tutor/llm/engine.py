@@ -41,7 +41,7 @@ from typing import Any
 import torch
 
 from tutor.errors import ModelError
-from tutor.llm import attention
+from tutor.llm import attention, lean
 from tutor.llm.detokenize import IncrementalText
 from tutor.llm.kvcache import SlotCache
 
@@ -146,6 +146,7 @@ class Engine:
         repetition_penalty: float,
         name: str = "llm",
         exact_rows: bool | None = None,
+        lean_forward: bool = True,
     ) -> None:
         self.model = model
         model.set_attn_implementation(attention.register())
@@ -160,6 +161,7 @@ class Engine:
         # One attention call per row: exact batch invariance on the CPU (see attention.py).
         self.exact_rows = self.device.type == "cpu" if exact_rows is None else exact_rows
         self.cache = SlotCache(max_batch, max_length)
+        self._lean = lean.build(model) if lean_forward else None
         self._cache_argument = _cache_argument(model)
         self._seen: torch.Tensor | None = None  # (slots, vocab) bool: ids to penalise per slot
         # per free slot: the ids whose keys and values it still holds (running slots hold
@@ -367,6 +369,8 @@ class Engine:
         self, ids: torch.Tensor, positions: torch.Tensor, plan: attention.Plan, last: bool = True
     ) -> Any:
         """Run the model on ``ids``; the last position's logits, or None when not ``last``."""
+        if self._lean is not None:
+            return self._lean.forward(ids, positions, self.cache, plan, logits=last)
         arguments = {
             "input_ids": ids,
             "position_ids": positions,

@@ -1,0 +1,142 @@
+"""The lean decoder forward (tutor/llm/lean.py) against transformers' own forward.
+
+Small randomly initialised models of each supported family (no download), fed through the
+engine's slot cache and attention exactly as the engine feeds them: a prompt in two prefill
+chunks, then batched decode steps at different positions. float32 logits must agree to float
+rounding; int8 layers must agree with the int8 transformers forward closely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from tutor.llm import attention, lean  # noqa: E402
+from tutor.llm.int8 import quantize_int8  # noqa: E402
+from tutor.llm.kvcache import SlotCache  # noqa: E402
+
+SIZES = {
+    "vocab_size": 101,
+    "hidden_size": 64,
+    "num_hidden_layers": 3,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "intermediate_size": 96,
+}
+
+
+def _model(family: str) -> Any:
+    torch.manual_seed(7)
+    if family == "llama":
+        config = transformers.LlamaConfig(**SIZES, tie_word_embeddings=True)
+        model = transformers.LlamaForCausalLM(config)
+    elif family == "qwen2":  # biases on q, k and v
+        model = transformers.Qwen2ForCausalLM(transformers.Qwen2Config(**SIZES))
+    else:  # qwen3: per-head norms of queries and keys
+        config = transformers.Qwen3Config(**SIZES, head_dim=16)
+        model = transformers.Qwen3ForCausalLM(config)
+    model.eval()
+    model.set_attn_implementation(attention.register())
+    return model
+
+
+def _hf(model: Any) -> Any:
+    def forward(ids: Any, positions: Any, cache: SlotCache, plan: Any) -> Any:
+        return model(
+            input_ids=ids,
+            position_ids=positions,
+            use_cache=True,
+            tutor_plan=plan,
+            cache=cache,
+            logits_to_keep=1,
+        ).logits
+
+    return forward
+
+
+def _lean(decoder: lean.LeanDecoder) -> Any:
+    def forward(ids: Any, positions: Any, cache: SlotCache, plan: Any) -> Any:
+        return decoder.forward(ids, positions, cache, plan, logits=True)
+
+    return forward
+
+
+def _run(forward: Any) -> list[Any]:
+    """Two prompts in two slots (the first in two chunks), then two batched decode steps."""
+    cache = SlotCache(2, 64)
+    cache.reserve(2, 40)
+    prompts = [list(range(3, 23)), list(range(40, 52))]
+    outputs = []
+    with torch.inference_mode():
+        first = prompts[0]
+        cache.prefill(0, 0)
+        forward(torch.tensor([first[:8]]), torch.arange(8)[None], cache, attention.Plan())
+        keys = torch.arange(len(first))
+        positions = torch.arange(8, len(first))
+        cache.prefill(0, 8)
+        plan = attention.Plan(offset=8, mask=keys[None, :] <= positions[:, None])
+        outputs.append(forward(torch.tensor([first[8:]]), positions[None], cache, plan))
+        cache.prefill(1, 0)
+        second = prompts[1]
+        outputs.append(
+            forward(
+                torch.tensor([second]), torch.arange(len(second))[None], cache, attention.Plan()
+            )
+        )
+        lengths = [len(first), len(second)]
+        for token in (5, 9):
+            positions = torch.tensor(lengths)
+            cache.decode(positions, max(lengths) + 1)
+            plan = attention.Plan(lengths=[n + 1 for n in lengths])
+            ids = torch.tensor([[token], [token + 1]])
+            outputs.append(forward(ids, positions[:, None], cache, plan))
+            lengths = [n + 1 for n in lengths]
+    return outputs
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2", "qwen3"])
+def test_lean_forward_equals_transformers_in_float32(family: str) -> None:
+    model = _model(family)
+    decoder = lean.build(model)
+    assert decoder is not None
+    expected = _run(_hf(model))
+    got = _run(_lean(decoder))
+    assert [tuple(t.shape) for t in got] == [tuple(t.shape) for t in expected]
+    for a, b in zip(got, expected, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_lean_forward_with_int8_layers_stays_close_to_the_int8_transformers_forward() -> None:
+    model = _model("llama")
+    quantize_int8(model)
+    decoder = lean.build(model)
+    assert decoder is not None
+    expected = _run(_hf(model))
+    got = _run(_lean(decoder))
+    for a, b in zip(got, expected, strict=True):
+        assert (a - b).abs().max().item() < 0.05 * b.abs().max().item()
+        assert torch.equal(a.argmax(-1), b.argmax(-1))
+
+
+def test_fused_float_weights_share_memory_with_the_model() -> None:
+    model = _model("llama")
+    before = sum(p.numel() for p in model.parameters())
+    decoder = lean.build(model)
+    assert decoder is not None
+    attn = model.model.layers[0].self_attn
+    fused_storage = attn.q_proj.weight.untyped_storage().data_ptr()
+    assert attn.k_proj.weight.untyped_storage().data_ptr() == fused_storage
+    assert sum(p.numel() for p in model.parameters()) == before
+
+
+def test_other_architectures_keep_the_transformers_forward() -> None:
+    config = transformers.GPT2Config(n_embd=32, n_layer=1, n_head=2, vocab_size=50)
+    assert lean.build(transformers.GPT2LMHeadModel(config)) is None
+    windowed = transformers.MistralConfig(**SIZES, sliding_window=16)
+    assert lean.build(transformers.MistralForCausalLM(windowed)) is None
+    gelu = transformers.LlamaConfig(**SIZES, hidden_act="gelu")
+    assert lean.build(transformers.LlamaForCausalLM(gelu)) is None
