@@ -317,6 +317,24 @@ def test_quantization_is_reported(
 
 
 @pytest.mark.real_models
+def test_int8_weights_load_from_their_cache_with_the_same_replies(
+    cache_dir: Path, int8_model: TransformersModel
+) -> None:
+    from tutor.llm import int8_cache
+
+    assert int8_model.cache_path is not None
+    assert (int8_model.cache_path / int8_cache.file_name()).is_file()
+    expected = _sequential(int8_model, PROMPTS[:2])
+    again = next(_build(cache_dir, "int8"))
+    try:
+        assert again.loaded_from_cache is True
+        assert again.quantization == "int8"
+        assert _sequential(again, PROMPTS[:2]) == expected
+    finally:
+        again.close()
+
+
+@pytest.mark.real_models
 def test_lean_loop_equals_generate_in_fp32(fp32_model: TransformersModel) -> None:
     torch = pytest.importorskip("torch")
     tokenizer = fp32_model._tokenizer

@@ -15,7 +15,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from tutor.llm import attention, lean  # noqa: E402
+from tutor.llm import attention, int8_cache, lean  # noqa: E402
 from tutor.llm.int8 import quantize_int8  # noqa: E402
 from tutor.llm.kvcache import SlotCache  # noqa: E402
 
@@ -140,3 +140,27 @@ def test_other_architectures_keep_the_transformers_forward() -> None:
     assert lean.build(transformers.MistralForCausalLM(windowed)) is None
     gelu = transformers.LlamaConfig(**SIZES, hidden_act="gelu")
     assert lean.build(transformers.LlamaForCausalLM(gelu)) is None
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2"])  # tied output head; biases on q/k/v
+def test_int8_cache_round_trip_gives_the_same_logits(family: str, tmp_path: Any) -> None:
+    model = _model(family)
+    model.config.save_pretrained(tmp_path)
+    quantize_int8(model)
+    target = tmp_path / int8_cache.file_name()
+    assert int8_cache.save(model, target)
+    loaded = int8_cache.load(tmp_path, target)
+    assert loaded is not None
+    loaded.set_attn_implementation(attention.register())
+    expected = _run(_hf(model))
+    for a, b in zip(_run(_hf(loaded)), expected, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_a_damaged_int8_cache_is_ignored(tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
+    model = _model("llama")
+    model.config.save_pretrained(tmp_path)
+    target = tmp_path / int8_cache.file_name()
+    target.write_bytes(b"not a safetensors file")
+    assert int8_cache.load(tmp_path, target) is None
+    assert "could not be loaded" in caplog.text

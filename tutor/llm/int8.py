@@ -36,23 +36,51 @@ class _PackedInt8:
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
         weight = weight.detach().float().cpu()
-        self.in_features = weight.shape[1]
-        self.out_features = weight.shape[0]
         scale = weight.abs().amax(dim=1).clamp_min(_TINY) / INT8_MAX
         with warnings.catch_warnings():  # quantized tensors are deprecated, still the fbgemm path
             warnings.simplefilter("ignore")
             qweight = torch.quantize_per_channel(
                 weight,
                 scale.double(),
-                torch.zeros(self.out_features, dtype=torch.long),
+                torch.zeros(weight.shape[0], dtype=torch.long),
                 0,
                 torch.qint8,
             )
+        self._setup(qweight, bias)
+
+    @classmethod
+    def from_int8(
+        cls, weight: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None
+    ) -> _PackedInt8:
+        """Rebuild from :meth:`int8_weight`'s int8 rows and their scales (no float weights)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            qweight = torch._make_per_channel_quantized_tensor(
+                weight.to(torch.int8),
+                scale.double(),
+                torch.zeros(weight.shape[0], dtype=torch.long),
+                0,
+            )
+        packed = cls.__new__(cls)
+        packed._setup(qweight, bias)
+        return packed
+
+    def _setup(self, qweight: torch.Tensor, bias: torch.Tensor | None) -> None:
+        self.out_features, self.in_features = qweight.shape
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             self.packed = torch.ops.quantized.linear_prepack(qweight, None)
         self.bias = None if bias is None else bias.detach().float().cpu().clone()
         self.calibration = torch.zeros(1, self.in_features)
         self.calibration[0, 0] = 1.0
         self.calibration[0, -1] = -1.0
+
+    def int8_weight(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The int8 weight rows and their float32 scales (one per output row)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            qweight, _ = torch.ops.quantized.linear_unpack(self.packed)
+        return qweight.int_repr().contiguous(), qweight.q_per_channel_scales().float()
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         rows = x.reshape(-1, self.in_features).float()
@@ -68,11 +96,18 @@ class _PackedInt8:
 class Int8Linear(nn.Module):
     """A linear layer with int8 weights and per-token int8 activations (CPU, fbgemm)."""
 
-    def __init__(self, linear: nn.Linear) -> None:
+    def __init__(self, linear: nn.Linear | None = None, packed: _PackedInt8 | None = None) -> None:
         super().__init__()
-        self.in_features = linear.in_features
-        self.out_features = linear.out_features
-        self._int8 = _PackedInt8(linear.weight, linear.bias)
+        if packed is None:
+            assert linear is not None, "an nn.Linear or packed int8 weights"
+            packed = _PackedInt8(linear.weight, linear.bias)
+        self.in_features = packed.in_features
+        self.out_features = packed.out_features
+        self._int8 = packed
+
+    @classmethod
+    def from_packed(cls, packed: _PackedInt8) -> Int8Linear:
+        return cls(packed=packed)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._int8(x).to(x.dtype)
@@ -100,8 +135,17 @@ class Int8Group:
                     for b, linear in zip(biases, linears, strict=True)
                 ]
             )
-        self._int8 = _PackedInt8(weight, bias)
-        self._widths = [linear.out_features for linear in linears]
+        self._setup(_PackedInt8(weight, bias), [linear.out_features for linear in linears])
+
+    @classmethod
+    def from_packed(cls, packed: _PackedInt8, widths: list[int]) -> Int8Group:
+        group = cls.__new__(cls)
+        group._setup(packed, widths)
+        return group
+
+    def _setup(self, packed: _PackedInt8, widths: list[int]) -> None:
+        self._int8 = packed
+        self._widths = list(widths)
         self._input: torch.Tensor | None = None
         self._outputs: tuple[torch.Tensor, ...] = ()
 

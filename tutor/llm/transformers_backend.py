@@ -58,6 +58,16 @@ def gguf_cache_key(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def folder_cache_key(folder: Path) -> str:
+    """A short key for a model folder: its path and its files' names, sizes and mtimes."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT}:{folder.resolve()}".encode())
+    for item in sorted(folder.iterdir()):
+        if item.is_file():
+            stat = item.stat()
+            digest.update(f"{item.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
 def _import_runtime() -> tuple[Any, Any]:
     try:
         import torch
@@ -172,13 +182,19 @@ class TransformersModel:
             torch.set_num_threads(self.threads)  # process-wide: torch has one CPU thread pool
 
         dtype = torch.bfloat16 if quantization == "bf16" else torch.float32
-        if self.is_gguf:
-            model, tokenizer = self._load_gguf(dtype)
+        loaded = self._load_int8_cache() if quantization == "int8" else None
+        if loaded is not None:
+            model, tokenizer = loaded
         else:
-            model, tokenizer = self._load_folder(self.path, dtype)
-        model.to(device)
-        model.eval()
-        model = apply_quantization(model, quantization, tokenizer)  # int8: new linear layers
+            if self.is_gguf:
+                model, tokenizer = self._load_gguf(dtype)
+            else:
+                model, tokenizer = self._load_folder(self.path, dtype)
+            model.to(device)
+            model.eval()
+            model = apply_quantization(model, quantization, tokenizer)  # int8: new linear layers
+            if quantization == "int8":
+                self._save_int8_cache(model)
 
         from tutor.llm.engine import Engine
 
@@ -207,6 +223,38 @@ class TransformersModel:
         """Stop the generation worker (running replies end with ``ModelError``)."""
         if self._engine is not None:
             self._engine.close()
+
+    def _int8_cache_file(self) -> tuple[Path, Path]:
+        """(folder with the model's config and tokenizer, the int8 cache file for it)."""
+        from tutor.llm import int8_cache
+
+        if self.is_gguf:
+            self.cache_path = self.cache_dir / f"{self.path.stem}-{gguf_cache_key(self.path)}"
+            return self.cache_path, self.cache_path / int8_cache.file_name()
+        folder = self.cache_dir / f"{self.path.name}-{folder_cache_key(self.path)}"
+        return self.path, folder / int8_cache.file_name()
+
+    def _load_int8_cache(self) -> tuple[Any, Any] | None:
+        """The int8 model and tokenizer from a previous start's cache, or None."""
+        from tutor.llm import int8_cache
+
+        config_folder, source = self._int8_cache_file()
+        if not (source.is_file() and (config_folder / "config.json").is_file()):
+            return None
+        model = int8_cache.load(config_folder, source)
+        if model is None:
+            return None
+        from transformers import AutoTokenizer
+
+        self.loaded_from_cache = True
+        return model, AutoTokenizer.from_pretrained(config_folder)
+
+    def _save_int8_cache(self, model: Any) -> None:
+        from tutor.llm import int8_cache
+
+        _, target = self._int8_cache_file()
+        if int8_cache.save(model, target):
+            logger.info("int8 weights cached in %s", target)
 
     @staticmethod
     def _load_folder(folder: Path, dtype: torch.dtype) -> tuple[Any, Any]:
