@@ -11,6 +11,8 @@ and int8, then measures, interleaving the configurations run after run (medians 
 - ``generate int8-dyn``: the same with torch's ``quantize_dynamic`` int8 linear layers (the
   lever the issue measured);
 - ``lean fp32`` / ``lean bf16`` / ``lean int8``: the engine's own greedy loop, one chat;
+- ``lean int8, HF forward``: the same loop calling transformers' module-by-module forward
+  instead of the engine's lean decoder (``tutor/llm/lean.py``);
 - ``lean int8 reuse``: the same chat right after another one with the same system prompt, so
   the keys and values of their common prefix (in whole 128-token chunks) are reused;
 - ``int8 x4`` / ``int8 x8``: that many chats started together (different prompts sharing the
@@ -147,6 +149,16 @@ def run_lean(
         if stamps is not None:
             stamps.append(last)
     return _figures(started, first, last, stream.token_count)
+
+
+def run_hf_forward(model: Any, messages: list[dict[str, str]], new: int) -> dict[str, float]:
+    """``run_lean`` with the engine's lean decoder switched off (transformers' forward)."""
+    engine = model._engine
+    saved, engine._lean = engine._lean, None
+    try:
+        return run_lean(model, messages, new)
+    finally:
+        engine._lean = saved
 
 
 def run_after(
@@ -291,7 +303,7 @@ def main() -> None:
     settings = load_settings()
     path = resolve_llm("smollm2")
     models = {}
-    for quantize in ("none", "bf16", "auto"):
+    for quantize in ("none", "bf16", "int8"):
         model = TransformersModel(
             path,
             cache_dir=Path(settings.cache_dir) / "llm",
@@ -315,6 +327,7 @@ def main() -> None:
         "lean fp32": lambda: run_lean(fp32, single, args.new),
         "lean bf16": lambda: run_lean(bf16, single, args.new),
         "lean int8": lambda: run_lean(int8, single, args.new),
+        "lean int8, HF forward": lambda: run_hf_forward(int8, single, args.new),
         "lean int8 reuse": lambda: run_after(int8, other, single, args.new),
     }
     for n in counts:

@@ -3,8 +3,10 @@
     python -m bench.bench_serve [--questions 3] [--json]
 
 Starts the real server on the bundled sample course in a temporary home (the converted model
-cache of ``$TUTOR_HOME`` is reused when present), waits for ``/readyz``, asks questions through
-the chat's HTTP API, and reads the process's peak resident memory (VmHWM) from /proc.
+cache of ``$TUTOR_HOME`` is reused when present), waits for ``/readyz``, signs in as a learner
+created for the run, asks questions through ``POST /api/ask`` one after another, and reads the
+process's resident memory from /proc: its peak (VmHWM) and its current size (VmRSS) once ready
+and after the answers. ``TUTOR_LLM_QUANTIZE`` and the other settings pass through.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -30,17 +33,20 @@ QUESTIONS = [
 ]
 
 
+STDIN = ["--password-stdin"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _peak_rss_mb(pid: int) -> float:
+def _memory_mb(pid: int, field: str = "VmHWM") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc status")
+    raise RuntimeError(f"no {field} in /proc status")
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> float:
@@ -63,8 +69,11 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    from gradio_client import Client
+    import httpx
 
+    from bench.bench_serve_load import ask_tutor, sign_in
+
+    password = secrets.token_urlsafe(16)
     tutor = [sys.executable, "-m", "tutor.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -79,6 +88,14 @@ def main() -> None:
             cwd=REPO,
             stdout=subprocess.DEVNULL,
         )
+        subprocess.run(
+            [*tutor, "users", "add", "bench", "--role", "learner", "--course", "sample", *STDIN],
+            env=env,
+            check=True,
+            cwd=REPO,
+            input=password.encode(),
+            stdout=subprocess.DEVNULL,
+        )
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen(
@@ -86,19 +103,25 @@ def main() -> None:
         )
         try:
             ready_s = _wait_ready(url, proc, timeout=300)
-            rss_ready = _peak_rss_mb(proc.pid)
-            client = Client(url, verbose=False)
+            peak_ready = _memory_mb(proc.pid)
+            rss_ready = _memory_mb(proc.pid, "VmRSS")
             answers = []
-            for question in (QUESTIONS * 3)[: args.questions]:
-                started = time.perf_counter()
-                client.predict(question, "sample", "explain", api_name="/chat")
-                answers.append(round(time.perf_counter() - started, 2))
+            with httpx.Client(base_url=url, timeout=600) as client:
+                sign_in(client, "bench", password)
+                for question in (QUESTIONS * 3)[: args.questions]:
+                    outcome = ask_tutor(client, question, "sample")
+                    if outcome.status != "answered" or outcome.total_s is None:
+                        raise SystemExit(f"{question!r}: {outcome.status} {outcome.error}")
+                    answers.append(round(outcome.total_s, 2))
             result = {
                 "ready_s": round(ready_s, 2),
-                "peak_rss_mb_ready": round(rss_ready, 1),
-                "peak_rss_mb": round(_peak_rss_mb(proc.pid), 1),
+                "peak_rss_mb_ready": round(peak_ready, 1),
+                "rss_mb_ready": round(rss_ready, 1),
+                "peak_rss_mb": round(_memory_mb(proc.pid), 1),
+                "rss_mb_after_answers": round(_memory_mb(proc.pid, "VmRSS"), 1),
                 "answer_s": answers,
                 "models_cached": cache.is_dir(),
+                "quantize": os.environ.get("TUTOR_LLM_QUANTIZE", "auto"),
             }
         finally:
             proc.terminate()

@@ -60,7 +60,7 @@ def test_bad_batch_and_threads_are_config_errors(tmp_path: Path) -> None:
 
 
 def test_quantization_in_effect_per_device() -> None:
-    assert resolve_quantization("auto", "cpu") == "fp32"  # int8 changes replies: opt in
+    assert resolve_quantization("auto", "cpu") == "int8"  # the fast CPU format
     assert resolve_quantization("auto", "cuda") == "bf16"
     assert resolve_quantization("none", "cpu") == "fp32"
     assert resolve_quantization("none", "cuda") == "bf16"

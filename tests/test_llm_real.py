@@ -2,7 +2,7 @@
 
 Marked ``real_models``: it loads the packaged GGUF (about 20 s the first time, converted into a
 temporary cache shared by the module) and generates a few short greedy replies with the default
-settings (float32 on the CPU, continuous batching). ``test_llm_batching.py`` covers the engine.
+settings (int8 on the CPU, continuous batching). ``test_llm_batching.py`` covers the engine.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def test_first_load_converts_and_caches(model: TransformersModel, cache_dir: Pat
     assert any(model.cache_path.glob("*.safetensors"))
     assert [p for p in cache_dir.iterdir() if p.name.startswith(".")] == []  # no temp left
     assert model.model_id == "SmolLM2-135M-Instruct.Q4_1"
-    assert model.quantization == "fp32"  # the CPU default (int8 is opt-in)
+    assert model.quantization == "int8"  # the CPU default
 
 
 def test_second_model_loads_from_the_cache(model: TransformersModel, cache_dir: Path) -> None:
@@ -136,7 +136,11 @@ def test_errors_in_the_generation_thread_become_model_errors(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(model._model, "forward", broken)
+    engine = model._engine
+    assert engine is not None
+    # the engine's lean decoder runs SmolLM2; other models go through the model's own forward
+    target = engine._lean if engine._lean is not None else model._model
+    monkeypatch.setattr(target, "forward", broken)
     with pytest.raises(ModelError, match="out of memory"):
         list(model.stream(QUESTION, max_new_tokens=8))
     monkeypatch.undo()
