@@ -342,6 +342,8 @@ def main() -> None:
         for name, measure in configs.items():
             for model in models.values():
                 assert model._engine is not None
+                while model._engine.active_count:  # the last reply's slot is freed a step later
+                    time.sleep(0.01)
                 model._engine.forget_prefixes()
             samples[name].append(measure())
             print(f"run {run + 1} {name}: {_brief(samples[name][-1])}", flush=True)
