@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -438,7 +438,7 @@ def test_a_failing_forward_reaches_the_streams_and_the_worker_survives(
     engine = int8_model._engine
     assert engine is not None
     # the engine's lean decoder runs SmolLM2; other models go through the model's own forward
-    model = engine._lean if engine._lean is not None else int8_model._model
+    model: Any = engine._lean if engine._lean is not None else int8_model._model
     real_forward = model.forward
     calls = {"n": 0}
 

@@ -164,3 +164,38 @@ def test_a_damaged_int8_cache_is_ignored(tmp_path: Any, caplog: pytest.LogCaptur
     target.write_bytes(b"not a safetensors file")
     assert int8_cache.load(tmp_path, target) is None
     assert "could not be loaded" in caplog.text
+
+
+def test_the_engine_worker_runs_on_its_own_thread_count() -> None:
+    from tests.test_llm_batching import ByteTokenizer
+    from tutor.llm.engine import Engine
+    from tutor.llm.transformers_backend import default_threads
+
+    assert default_threads() >= 1
+    model = _model("llama")
+    before = torch.get_num_threads()
+    engine = Engine(
+        model,
+        ByteTokenizer(),
+        device="cpu",
+        max_batch=2,
+        max_length=64,
+        eos_token_ids=[],
+        repetition_penalty=1.1,
+        threads=1,
+    )
+    assert engine._lean is not None
+    seen: list[int] = []
+    real_forward = engine._lean.forward
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(torch.get_num_threads())
+        return real_forward(*args, **kwargs)
+
+    engine._lean.forward = recording  # type: ignore[method-assign]
+    try:
+        list(engine.submit([3, 4, 5], 3))  # a short reply, fed by the worker thread
+    finally:
+        engine.close()
+    assert seen and set(seen) == {1}
+    torch.set_num_threads(before)

@@ -45,11 +45,12 @@ class Settings:
     # Which runtime answers: "transformers" (default; CPU or CUDA), "llamacpp" (GGUF on CPU,
     # optional extra) or "openai" (any OpenAI-compatible server: vLLM, llama.cpp server, Ollama).
     llm_backend: str = "transformers"
-    # transformers weights: "auto" (fp32 on CPU, bf16 on CUDA), "none", "int8" (CPU, 2.3x faster
-    # decoding, slightly different replies) or "bf16"
+    # transformers weights: "auto" (int8 on CPU, bf16 on CUDA), "none" (float32), "int8" (CPU,
+    # 2.5x faster decoding than float32, slightly different replies) or "bf16"
     llm_quantize: str = "auto"
     llm_max_batch: int = 8  # transformers: concurrent chats decoded together in one forward pass
-    llm_threads: int = 0  # CPU threads for the model; 0 = torch's / llama.cpp's own default
+    # CPU threads for the model; 0 = transformers: all cores but one; llama.cpp: its own default
+    llm_threads: int = 0
     openai_base_url: str = ""  # e.g. http://gpu-server:8000/v1
     openai_model: str = ""  # the model name the server knows
     openai_api_key: str = ""  # sent as a bearer token when set (prefer TUTOR_OPENAI_API_KEY)

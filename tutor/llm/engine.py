@@ -147,6 +147,7 @@ class Engine:
         name: str = "llm",
         exact_rows: bool | None = None,
         lean_forward: bool = True,
+        threads: int = 0,
     ) -> None:
         self.model = model
         model.set_attn_implementation(attention.register())
@@ -161,6 +162,7 @@ class Engine:
         # One attention call per row: exact batch invariance on the CPU (see attention.py).
         self.exact_rows = self.device.type == "cpu" if exact_rows is None else exact_rows
         self.cache = SlotCache(max_batch, max_length)
+        self.threads = threads  # the worker's torch CPU threads (0: leave torch's setting)
         self._lean = lean.build(model) if lean_forward else None
         self._cache_argument = _cache_argument(model)
         self._seen: torch.Tensor | None = None  # (slots, vocab) bool: ids to penalise per slot
@@ -239,6 +241,10 @@ class Engine:
         return thread
 
     def _run(self) -> None:
+        if self.threads > 0:
+            # torch fixes a thread's pool size at its first parallel operator, from the
+            # process-wide value at that moment: set it here, not wherever the model loaded
+            torch.set_num_threads(self.threads)
         while not self._closing:
             try:
                 self._collect(block=not self._active)

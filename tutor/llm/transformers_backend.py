@@ -58,6 +58,21 @@ def gguf_cache_key(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def default_threads() -> int:
+    """CPU threads for the generation worker when ``llm_threads`` is 0: all cores but one.
+
+    The spare core serves retrieval, the safety filters and the web server of the same
+    process; without it, a two-thread pool waits at every operator for a worker another job
+    has descheduled (on the 2-core build machine under load: decode 47 tokens/s with one thread
+    against 37 with two, time to first token 0.82 s against 0.97 s).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
 def folder_cache_key(folder: Path) -> str:
     """A short key for a model folder: its path and its files' names, sizes and mtimes."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}:{folder.resolve()}".encode())
@@ -179,7 +194,7 @@ class TransformersModel:
             raise ConfigError("device 'cuda' was asked for but torch sees no CUDA device")
         quantization = resolve_quantization(self.quantize_setting, device)
         if self.threads > 0:
-            torch.set_num_threads(self.threads)  # process-wide: torch has one CPU thread pool
+            torch.set_num_threads(self.threads)  # the loading thread; the worker sets its own
 
         dtype = torch.bfloat16 if quantization == "bf16" else torch.float32
         loaded = self._load_int8_cache() if quantization == "int8" else None
@@ -207,6 +222,7 @@ class TransformersModel:
             eos_token_ids=_eos_token_ids(model, tokenizer),
             repetition_penalty=REPETITION_PENALTY,
             name=self.model_id,
+            threads=(self.threads or default_threads()) if device == "cpu" else 0,
         )
         try:
             engine.warm_up()
