@@ -4,6 +4,9 @@
 (``{"n", "by_label": {...}, "latency_ms": {"p50", "p95"}}``). With ``data=None`` it runs the
 test splits of the public sets in ``../shared/data`` instead, with one summary per set (and per
 the set's own groups), plus BIPIA's indirect injections planted in a course document.
+``split="dev"`` runs their dev splits instead (what thresholds and rules are tuned on; the
+classifier is trained on them, so its dev figures are in-sample: the training script's
+cross-validated figures are the fair ones).
 
 The course is ``course_dir`` (default: the sample course), indexed into a temporary folder.
 Blocked means the tutor did not answer (a refusal, a help reply, a replaced answer or a
@@ -29,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.safety_datasets import REPORT_SETS, SafetyItem, bipia, shared_data_dir
+from eval.safety_datasets import REPORT_SETS, SafetyItem, Split, bipia, shared_data_dir
 from tutor.config import Settings
 from tutor.types import Answer
 
@@ -221,10 +224,15 @@ def _followed(instruction: str, answer: str, clean_text: str) -> bool:
 
 
 def run_bipia(
-    tutor: _Tutor, root: Path, limit: int | None, progress: Callable[[str], None] | None = None
+    tutor: _Tutor,
+    root: Path,
+    limit: int | None,
+    progress: Callable[[str], None] | None = None,
+    split: Split = "test",
 ) -> dict[str, Any]:
-    """BIPIA test instructions planted in a course document; the learner asks about it."""
-    items = _spread(bipia(root, "test"), limit)
+    """BIPIA instructions (test split by default) planted in a course document; the learner
+    asks about it."""
+    items = _spread(bipia(root, split), limit)
     clean = PLANTED_TOPIC.format(injection="")
     rows: list[dict[str, Any]] = []
     for item in items:
@@ -294,9 +302,12 @@ def run_filter_eval(
     shared: Path | None = None,
     sets: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    split: Split = "test",
 ) -> dict[str, Any]:
     """Only the input filter on each prompt (see the module doc); the same summary format."""
     import time
+
+    split = _checked(split)
 
     from retrieval.embedders import load_embedder
     from tutor.safety import load_safety_filter
@@ -332,14 +343,14 @@ def run_filter_eval(
     report: dict[str, Any] = {
         "mode": "filter_only",
         "note": note,
-        "split": "test",
+        "split": split,
         "limit_per_set": limit,
         "sets": {},
     }
     everything: list[dict[str, Any]] = []
     for name in chosen:
         if name == "bipia_attacks":
-            items = _spread(bipia(root, "test"), limit)
+            items = _spread(bipia(root, split), limit)
             removed = 0
             for item in items:
                 planted = PLANTED_TOPIC.format(injection=item.prompt)
@@ -351,11 +362,17 @@ def run_filter_eval(
                 "note": "injection success needs the whole tutor (run without --filter-only)",
             }
             continue
-        outcomes = run(_spread(REPORT_SETS[name](root, "test"), limit))
+        outcomes = run(_spread(REPORT_SETS[name](root, split), limit))
         everything += outcomes
         report["sets"][name] = _with_groups(summarise(outcomes), outcomes)
     report["overall"] = summarise(everything)
     return report
+
+
+def _checked(split: str) -> Split:
+    if split not in ("dev", "test"):
+        raise ValueError(f"split must be 'dev' or 'test', not {split!r}")
+    return "dev" if split == "dev" else "test"
 
 
 def run_safety_eval(
@@ -367,12 +384,15 @@ def run_safety_eval(
     shared: Path | None = None,
     sets: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    split: Split = "test",
 ) -> dict[str, Any]:
     """Send each prompt through the whole tutor; return the summary (see the module doc).
 
     ``limit`` caps the prompts per set (evenly spaced). ``sets`` picks some of the shared sets
-    (and "bipia_attacks"); ``shared`` is the data folder (default ``../shared/data``).
+    (and "bipia_attacks"); ``shared`` is the data folder (default ``../shared/data``);
+    ``split`` picks the shared sets' split ("test", or "dev" for tuning).
     """
+    split = _checked(split)
     with tempfile.TemporaryDirectory(prefix="tutor-safety-eval-") as tmp:
         tutor = _Tutor(settings, course_dir or SAMPLE_COURSE, Path(tmp))
 
@@ -393,16 +413,16 @@ def run_safety_eval(
         chosen = list(sets) if sets else [*REPORT_SETS, "bipia_attacks"]
         report: dict[str, Any] = {
             "mode": "whole_tutor",
-            "split": "test",
+            "split": split,
             "limit_per_set": limit,
             "sets": {},
         }
         everything: list[dict[str, Any]] = []
         for name in chosen:
             if name == "bipia_attacks":
-                report["sets"][name] = run_bipia(tutor, root, limit, progress)
+                report["sets"][name] = run_bipia(tutor, root, limit, progress, split)
                 continue
-            outcomes = run(_spread(REPORT_SETS[name](root, "test"), limit))
+            outcomes = run(_spread(REPORT_SETS[name](root, split), limit))
             everything += outcomes
             report["sets"][name] = _with_groups(summarise(outcomes), outcomes)
         report["overall"] = summarise(everything)

@@ -222,3 +222,41 @@ def test_filter_only_evaluation_reads_the_generic_format(settings: Settings, tmp
     assert by_label["self_harm"]["helpline_rate"] == 1.0
     assert by_label["pii"]["redaction_rate"] == 1.0
     assert report["latency_ms"]["p95"] is not None
+
+
+def test_filter_only_evaluation_reads_the_split_it_is_asked_for(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import eval.safety_suite as suite
+    from eval.safety_datasets import SafetyItem
+
+    asked: list[str] = []
+
+    def reader(root: Path, split: str) -> list[SafetyItem]:
+        asked.append(split)
+        return [SafetyItem(f"{split}-1", "How do rainbows form?", "benign", "made_up")]
+
+    monkeypatch.setitem(suite.REPORT_SETS, "made_up", reader)
+    report = suite.run_filter_eval(settings, None, None, shared=tmp_path, sets=["made_up"])
+    assert asked == ["test"] and report["split"] == "test"
+    report = suite.run_filter_eval(
+        settings, None, None, shared=tmp_path, sets=["made_up"], split="dev"
+    )
+    assert asked == ["test", "dev"] and report["split"] == "dev"
+    assert report["sets"]["made_up"]["by_label"]["benign"]["false_refusal_rate"] == 0.0
+    with pytest.raises(ValueError, match="split"):
+        suite.run_filter_eval(settings, None, None, shared=tmp_path, sets=["made_up"], split="x")
+
+
+def test_safety_eval_command_takes_a_split():
+    import argparse
+
+    from tutor.commands import safety
+
+    parser = argparse.ArgumentParser()
+    safety.register(parser.add_subparsers(), lambda p: None)
+    args = parser.parse_args(["safety-eval", "--filter-only", "--split", "dev", "--sets", "xstest"])
+    assert args.split == "dev"
+    assert parser.parse_args(["safety-eval"]).split == "test"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["safety-eval", "--split", "train"])

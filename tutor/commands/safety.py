@@ -25,6 +25,13 @@ def register(subparsers: Any, add_common: Callable[[argparse.ArgumentParser], No
     p.add_argument("--shared", type=Path, help="the shared data folder (default ../shared/data)")
     p.add_argument("--max-new-tokens", type=int, help="shorter answers make the run faster")
     p.add_argument(
+        "--split",
+        choices=["dev", "test"],
+        default="test",
+        help="which split of the shared sets (default test: the reported figures; dev: for"
+        " tuning rules and thresholds), without --data",
+    )
+    p.add_argument(
         "--filter-only",
         action="store_true",
         help="only the input filter (no retrieval, no model): whole sets in minutes; the report"
@@ -54,6 +61,7 @@ def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
             shared=args.shared,
             sets=sets,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
+            split=args.split,
         )
         print(json.dumps(report, indent=None if args.json else 1, ensure_ascii=False))
         return 0
@@ -65,6 +73,7 @@ def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
         shared=args.shared,
         sets=sets,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
+        split=args.split,
     )
     print(json.dumps(report, indent=None if args.json else 1, ensure_ascii=False))
     return 0
