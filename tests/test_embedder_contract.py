@@ -148,3 +148,28 @@ def test_real_cached_query_equals_a_fresh_encoding(real_embedder: Embedder):
     fresh = real_embedder._encode([text])
     np.testing.assert_array_equal(cached, again)
     np.testing.assert_allclose(cached, fresh, atol=1e-6)
+
+
+def test_a_query_is_embedded_on_one_torch_thread_and_the_count_is_put_back():
+    torch = pytest.importorskip("torch")
+    embedder, model = _cached_embedder()
+    seen: list[int] = []
+    encode = model.encode
+
+    def spying(texts: list[str], **kwargs: object) -> np.ndarray:
+        seen.append(torch.get_num_threads())
+        return encode(texts, **kwargs)
+
+    model.encode = spying  # type: ignore[method-assign]
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        embedder.embed(["Why do leaves change colour?"], query=True)
+        assert seen == [1] and torch.get_num_threads() == 2
+        embedder.embed(["A course paragraph about leaves."])  # documents: the process's count
+        assert seen == [1, 2]
+        embedder.query_threads = 0  # 0: leave the count alone
+        embedder.embed(["Why is the sky blue?"], query=True)
+        assert seen == [1, 2, 2]
+    finally:
+        torch.set_num_threads(before)

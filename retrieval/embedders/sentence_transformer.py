@@ -2,13 +2,21 @@
 
 Query embeddings are kept in a small LRU cache (``query_cache_size`` entries): the safety
 classifier and the retriever embed the same redacted message, and the second pays nothing.
+
+A query (one learner message, one or two short texts) is encoded with ``query_threads`` torch
+CPU threads (default 1), then the thread count is put back. On a busy 2-core machine a 2-thread
+pool waits for a descheduled worker at every operator: measured side by side while another job
+ran, one thread embedded a message in 20 ms at the median and two in 500 ms
+(``bench/bench_safety_latency.py``); a short query gains little from a second thread even on a
+quiet machine. Documents (ingest, large batches) keep the process's thread count.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +35,10 @@ class SentenceTransformerEmbedder:
         device: str = "auto",
         batch_size: int = 64,
         query_cache_size: int = DEFAULT_SIZE,
+        query_threads: int = 1,
     ) -> None:
         self.path = path
+        self.query_threads = query_threads  # 0: the process's torch thread count
         self.model_id = model_id or path.name
         self._device = None if device == "auto" else device
         self._batch_size = batch_size
@@ -90,11 +100,35 @@ class SentenceTransformerEmbedder:
         missing = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
         fresh: dict[str, np.ndarray] = {}
         if missing:
-            fresh = dict(zip(missing, self._encode(missing), strict=True))
+            with self._threads(self.query_threads if self._on_cpu() else 0):
+                encoded = self._encode(missing)
+            fresh = dict(zip(missing, encoded, strict=True))
             for text, vector in fresh.items():
                 cache.put(text, True, vector)
         rows = [v if v is not None else fresh[t] for t, v in zip(texts, found, strict=True)]
         return np.ascontiguousarray(np.stack(rows), dtype=np.float32)
+
+    def _on_cpu(self) -> bool:
+        return str(getattr(self._load(), "device", "cpu")).startswith("cpu")
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _threads(count: int) -> Iterator[None]:
+        """Torch's CPU thread count set to ``count`` (0: unchanged) for the block, then put back."""
+        if count <= 0:
+            yield
+            return
+        import torch
+
+        before = torch.get_num_threads()
+        if before == count:
+            yield
+            return
+        torch.set_num_threads(count)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._load().encode(
