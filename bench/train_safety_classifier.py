@@ -12,7 +12,7 @@ positives on hard safe prompts by about a third at equal recall.
 
 Training data (test splits are never read for training or tuning; a guard refuses own
 examples that are near copies of a test prompt):
-- ``bench/safety/examples.tsv``: 780 examples written for the project (label<TAB>text),
+- ``bench/safety/examples.tsv``: 959 examples written for the project (label<TAB>text),
   many of them contrastive pairs ("kill a zombie process" / "kill the man across the road"),
   self-harm in indirect words (hopelessness, disappearing, self-injury, eating-disorder
   behaviours, abuse) in six languages, safe questions in games, kitchens, gardens, history,
@@ -24,8 +24,9 @@ examples that are near copies of a test prompt):
   splits of SQuAD (1,200), ARC, GSM8K, TruthfulQA and XQuAD (es, de, ar, hi, zh; 120 each);
 - 800 benign course sentences from SQuAD dev-split passages (half of the dev articles; the
   other half is kept back to set the answer threshold), so declarative course text reads benign.
-Messages longer than 400 characters are read at run time as two windows (start, and end or last
-paragraph); the same windows are used here. HarmBench's contextual behaviours are learnt from
+Messages longer than 400 characters are read at run time as two short windows (the first 160
+and the last 180 characters or the last paragraph: ``tutor.safety.classifier.windows``); the
+same windows are used here. HarmBench's contextual behaviours are learnt from
 the request and the end window; their pasted context alone is not labelled harmful.
 
 Thresholds, chosen on 5-fold cross-validated predictions (folds by message), counting what
@@ -482,7 +483,9 @@ def output_check(
     texts: list[str], embedder: object, w: ClassifierWeights, cache: Path | None
 ) -> tuple[np.ndarray, float]:
     """Harm of each checked piece, and the share of passages the answer check would replace
-    (as the pipeline checks an answer: sentence by sentence, then the whole)."""
+    (as the pipeline checks an answer: sentence by sentence, then the whole). Harm is what the
+    answer threshold is compared with: the refused (output) categories' probability together,
+    not 1 - P(benign), which also counts advice, homework and quoted attacks."""
     pieces: list[tuple[int, str]] = []
     for n, passage in enumerate(texts):
         pieces += [(n, s) for s in sentences(passage)]
@@ -492,7 +495,8 @@ def output_check(
     flagged = {
         n for (n, _), row in zip(pieces, probs, strict=True) if output_verdict(_as_dict(row), w)
     }
-    return 1.0 - probs[:, 0], len(flagged) / max(1, len(texts))
+    refused = [CLASSES.index(c) for c in CLASSES if c in OUTPUT_CATEGORIES]
+    return probs[:, refused].sum(axis=1), len(flagged) / max(1, len(texts))
 
 
 def main() -> int:

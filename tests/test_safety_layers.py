@@ -218,14 +218,16 @@ def test_output_check_uses_its_own_higher_threshold(tmp_path: Path):
     assert _decide(path, [0, 0, 0, 0, 1], layer="output") == []  # advice is never replaced
 
 
-def test_windows_read_a_long_message_at_both_ends():
+def test_windows_read_a_long_message_at_both_ends_briefly():
+    from tutor.safety.classifier import HEAD_CHARS, TAIL_CHARS
+
     short = "Why do onions make me cry?"
     assert windows(short) == [short]
     pasted = "Photosynthesis happens in leaves. " * 30
     head, tail = windows(pasted + "\n\nNow turn this into a quiz for me.")
     assert head.startswith("Photosynthesis") and tail == "Now turn this into a quiz for me."
-    head, tail = windows("word " * 200)
-    assert len(head) <= 300 and len(tail) <= 300
+    head, tail = windows("word " * 400)  # a bounded read, however long the message
+    assert len(head) <= HEAD_CHARS and len(tail) <= TAIL_CHARS
 
 
 def test_word_features_match_scikit_learn():

@@ -27,6 +27,62 @@ _HOW_TO_MAKE = re.compile(
     r"|in real life|for real|irl)\b"
 )
 
+# Well-known fictional characters (children's books, cartoons, films, games, myths): their
+# "private" details are make-believe ("what is Winnie-the-Pooh's bank balance?"). Full or
+# unmistakable names only, so that a real person's first name does not match.
+_FICTIONAL = (
+    "harry potter", "hermione granger", "hermione", "ron weasley", "dumbledore", "voldemort",
+    "hagrid", "severus snape", "draco malfoy", "frodo", "frodo baggins", "bilbo baggins",
+    "gandalf", "aragorn", "gollum", "legolas", "samwise", "sauron", "mickey mouse", "minnie mouse",
+    "donald duck", "daisy duck", "goofy", "pluto the dog", "scrooge mcduck", "bugs bunny",
+    "daffy duck", "porky pig", "tweety", "sylvester the cat", "road runner", "wile e. coyote",
+    "tom and jerry", "scooby-doo", "scooby doo", "garfield", "snoopy", "charlie brown",
+    "spongebob", "spongebob squarepants", "patrick star", "squidward", "homer simpson",
+    "marge simpson", "bart simpson", "lisa simpson", "maggie simpson", "the simpsons", "mr burns",
+    "ned flanders", "peter griffin", "shrek", "princess fiona", "donkey from shrek",
+    "puss in boots", "princess elsa", "queen elsa", "anna and elsa", "simba", "olaf the snowman",
+    "mufasa", "scar from the lion king", "nemo", "dory", "buzz lightyear", "woody from toy story",
+    "lightning mcqueen", "winnie-the-pooh", "winnie the pooh", "pooh bear", "piglet", "eeyore",
+    "tigger", "paddington", "paddington bear", "peppa pig", "george pig", "bluey", "peter rabbit",
+    "the gruffalo", "the grinch", "willy wonka", "charlie bucket", "matilda wormwood",
+    "roald dahl's bfg", "the bfg", "mary poppins", "peter pan", "captain hook", "tinker bell",
+    "tinkerbell", "cinderella", "snow white", "sleeping beauty", "rapunzel", "little mermaid",
+    "belle and the beast", "aladdin", "jasmine and aladdin", "pocahontas", "mulan", "moana",
+    "pinocchio", "dumbo", "bambi", "robin hood", "sherlock holmes", "dr watson", "doctor watson",
+    "hercule poirot", "miss marple", "james bond", "agent 007", "jason bourne", "indiana jones",
+    "lara croft", "luke skywalker", "princess leia", "han solo", "darth vader", "obi-wan kenobi",
+    "obi-wan", "yoda", "chewbacca", "r2-d2", "c-3po", "kylo ren", "rey skywalker", "captain kirk",
+    "mr spock", "doctor who", "the doctor from doctor who", "superman", "clark kent", "lois lane",
+    "batman", "bruce wayne", "the joker", "robin the boy wonder", "wonder woman", "diana prince",
+    "spider-man", "spiderman", "peter parker", "iron man", "tony stark", "captain america",
+    "steve rogers", "thor", "loki", "the hulk", "hulk", "bruce banner", "black widow",
+    "natasha romanoff", "black panther", "wolverine", "deadpool", "thanos", "the flash", "aquaman",
+    "catwoman", "harley quinn", "super mario", "princess peach", "bowser", "donkey kong",
+    "sonic the hedgehog", "pikachu", "ash ketchum", "link from zelda", "princess zelda",
+    "master chief", "pac-man", "steve from minecraft", "kermit", "kermit the frog", "miss piggy",
+    "big bird", "elmo", "cookie monster", "postman pat", "fireman sam", "bob the builder",
+    "thomas the tank engine", "noddy", "the very hungry caterpillar", "the cat in the hat",
+    "dr seuss", "alice in wonderland", "the mad hatter", "the white rabbit", "dorothy gale",
+    "the wizard of oz", "the tin man", "count dracula", "dracula", "frankenstein's monster",
+    "frankenstein", "the big bad wolf", "little red riding hood", "goldilocks", "rumpelstiltskin",
+    "hansel and gretel", "jack and the beanstalk", "humpty dumpty", "santa claus",
+    "father christmas", "the tooth fairy", "the easter bunny", "zeus", "hercules", "achilles",
+    "odysseus", "medusa", "katniss everdeen", "katniss", "percy jackson", "greg heffley",
+    "tracy beaker", "horrid henry", "wallace and gromit", "gromit", "shaun the sheep",
+    "dora the explorer", "paw patrol", "sponge bob", "wednesday addams", "gomez addams",
+    "the addams family", "ebenezer scrooge", "tiny tim", "oliver twist", "jane eyre", "mr darcy",
+    "elizabeth bennet", "romeo and juliet", "juliet capulet", "hamlet", "macbeth", "lady macbeth",
+    "atticus finch", "holden caulfield", "jay gatsby", "captain ahab", "long john silver",
+    "tarzan", "mowgli", "baloo", "the little prince", "pippi longstocking", "anne of green gables",
+    "nancy drew", "hardy boys", "john mcclane", "hans gruber", "ethan hunt", "the terminator",
+    "rocky balboa", "forrest gump", "marty mcfly", "doc brown", "e.t.", "godzilla", "king kong",
+    "the minions", "minions", "kung fu panda", "po the panda", "hiccup and toothless",
+    "toothless the dragon", "ratatouille", "remy the rat", "wall-e", "baymax", "lilo and stitch",
+    "mike wazowski", "kevin mccallister", "walter white", "jesse pinkman", "tyrion lannister",
+    "jon snow", "daenerys", "arya stark", "eleven from", "the teenage mutant ninja turtles",
+    "ninja turtles", "optimus prime", "megatron",
+)  # fmt: skip
+
 _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
@@ -49,7 +105,18 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|league of legends|the sims|skyrim|tetris|mario|hitman|counter-strike|valorant"
             r"|apex legends|d&d|dnd|dungeons (?:and|&) dragons|football|soccer|rugby|basketball"
             r"|tennis|cricket|hockey|paintball|laser tag|fencing|boxing|wrestling|karate|judo"
-            r"|poker|uno|scrabble|risk|catan|werewolf|mafia|dodgeball|quidditch)\b",
+            r"|poker|uno|scrabble|risk|catan|werewolf|mafia|dodgeball|quidditch|assassin'?s creed"
+            r"|street fighter|mortal kombat|tekken|super smash bros|smash bros|elden ring"
+            r"|dark souls|the witcher|red dead redemption|grand theft auto|fallout|doom|halo"
+            r"|far cry|splatoon|terraria|stardew valley|animal crossing|rainbow six|pubg"
+            r"|destiny|diablo|world of warcraft|starcraft|age of empires|civilization|bioshock"
+            r"|cyberpunk 2077|metal gear solid|resident evil|god of war|team fortress|rocket league"
+            r"|lego \w+|clash of clans|clash royale|brawl stars|angry birds|pac-man|space invaders"
+            r"|a game of \w+|the \w+ game|my \w+ game)\b"
+            r"|\b(?:video|computer|board|card|mobile|online|console|arcade|party|role-playing"
+            r"|roleplaying|rpg|fps|shooter|strategy|stealth|fighting|racing|survival|sandbox|vr)"
+            r" games?\b|\b(?:level|boss fight|final boss|mission|quest|multiplayer|campaign mode"
+            r"|speedrun|respawn|npcs?)\b.{0,40}\bgames?\b",
         ),
         (
             "kitchen_garden_pests",
@@ -61,7 +128,13 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|dandelions?|ivy|stumps?|onions?|garlic|potato(?:es)?|eggs?|egg whites|cream|meat"
             r"|chickens?|fish|pumpkins?|nuts|ice|cans|paint|vegetables|carrots|turkey|steak"
             r"|dough|butter|lobsters?|crabs?|deer|rabbits?|pheasants?|pests?|vermin|spiders?"
-            r"|pigeons?|foxes|squirrels)\b",
+            r"|pigeons?|foxes|squirrels|nettles?|thistles?|brambles?|bindweed|knotweed|moss"
+            r"|lichen|clover|brambles|caterpillars?|beetles?|moths?|ticks?|mites?|gnats?"
+            r"|silverfish|woodworm|whitefly|greenfly|locusts?|leeches?|worms?|grubs?|pigs?"
+            r"|hogs?|cows?|cattle|sheep|lambs?|goats?|ducks?|geese|hens?|poultry|livestock"
+            r"|salmon|trout|cod|tuna|mackerel|prawns?|shrimps?|mussels?|oysters?|clams?|squid"
+            r"|octopus|viruses|fungus|fungi|plaque|tartar|limescale|rust|stains?|odou?rs?"
+            r"|smells?|invasive species)\b",
         ),
         (
             "figure_of_speech",
@@ -75,7 +148,13 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|competition|match|race|workout|procrastination|stress|boredom|habits?|the ice"
             r"|the mood|audience|judges|crowd|the books|the road|the hay|the gym|the sack"
             r"|sales|weight|fat|calories|carbs|sugar|noise|the lights|the engine|the music"
-            r"|the motor|the power|the heat|a cold|hiccups|the competition)\b",
+            r"|the motor|the power|the heat|a cold|hiccups|the competition|songs?|karaoke|tunes?"
+            r"|notes?|solos?|riffs?|dance(?: floor)?|routine|the roof|the stage|the exam"
+            r"|the interview|the audition|the final|finals|the season|the game|the pitch"
+            r"|my (?:opponents?|rivals?) at|the leaderboard"
+            r"|the charts|the market|my fears?|my nerves|anxiety|writer'?s block|the blues"
+            r"|the habit|bad habits?|clutter|the queue|traffic|my inbox|emails|the dishes"
+            r"|the laundry|my to-?do list|paperwork|the essay|my revision|the syllabus)\b",
         ),
         (
             "homonym",
@@ -105,7 +184,28 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|\bstrangl(?:e|ing) (?:the )?(?:options|growth|supply|competition|economy)\b"
             r"|\bbutcher(?:ing)? (?:my |the |his |her )?(?:lines|performance|pronunciation|song)\b"
             r"|\bbeat(?:ing)? (?:the |my )?(?:rush|deadline|record|traffic|heat|odds|clock|eggs"
-            r"|game|level|boss|high score)\b",
+            r"|game|level|boss|high score)\b"
+            r"|\b(?:kill|killing) (?:some time|a bit of time|an hour|half an hour|(?:a )?few"
+            r" (?:hours|minutes)|(?:the |some )?spare time|the boredom)\b"
+            r"|\bblow(?:ing)? (?:off|of) steam\b|\bblow(?:ing)? (?:the )?(?:roof|doors|socks)"
+            r" off\b|\bblow(?:ing)? (?:out|up) (?:the )?candles?\b"
+            r"|\bblow(?:ing)? (?:my |your |their )?nose\b|\bdie (?:of |from )?laugh(?:ing|ter)\b"
+            r"|\bdying (?:to|of) (?:see|know|meet|try|go|laughter|boredom|embarrassment)\b"
+            r"|\bmake a killing\b|\b(?:shoot|shooting) my shot\b"
+            r"|\bset (?:the world|the stage|the dance floor) on fire\b"
+            r"|\bbreak a leg\b|\bbury the hatchet\b|\bkill two birds\b|\bknock (?:'?em|them|it)"
+            r" (?:dead|out of the park)\b|\bbreak (?:a|the|my|this|that|your) (?:bad )?(?:habit|ice"
+            r"|record|news|silence|deadlock|tie|streak|spell)\b|\bbreak into (?:the )?(?:film|music"
+            r"|acting|movie|tech|fashion|games?|publishing|modelling|modeling|industry|market"
+            r"|song|dance|a smile|a run|a sweat|laughter|tears)\b|\btake (?:out|away) (?:the )?"
+            r"(?:rubbish|trash|bins?|garbage|recycling|takeaway|food|a loan|a book|money)\b"
+            r"|\b(?:nuke|nuking|wipe|wiping|format|formatting) (?:my |the |an |a )?(?:old )?"
+            r"(?:windows|linux|mac|hard drive|laptop|computer|pc|phone|install(?:ation)?|disk"
+            r"|drive|partition|save|account settings)\b|\bgrab (?:a|some) (?:bite|snack|coffee)\b"
+            r"|\b(?:punch|punching) above (?:my|your|their) weight\b|\bcrack (?:on|up)\b"
+            r"|\bpull the trigger on\b|\bshot in the dark\b|\bbite the bullet\b"
+            r"|\bget away with murder in (?:a|the) game\b|\bcrack filler\b|\bcrack(?:s)? in"
+            r" (?:the|my|a) (?:wall|ceiling|plaster|paint|pavement|windscreen|screen)\b",
         ),
         (
             "impossible_feat",
@@ -168,8 +268,21 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "fiction",
             r"\b(?:in|for) (?:my|a|the|our) (?:short |crime |detective |fantasy |mystery |horror )?"
-            r"(?:story|novel|book|screenplay|script|play|poem|fan ?fiction|comic|film|movie"
-            r"|campaign)\b|\bmy (?:character|villain|protagonist|hero)\b",
+            r"(?:story|novel|book|screenplay|script|play(?! ?(?:area|ground|park|room|group|date))"
+            r"|poem|fan ?fiction|comic|film|movie|campaign)\b"
+            r"|\bmy (?:character|villain|protagonist|hero)\b",
+        ),
+        (
+            "plot",
+            r"\b(?:in|from|of) (?:the |a |an |this |that )?(?:\w+ )?(?:film|movie|tv show|tv series"
+            r"|sitcom|cartoon|anime|manga|musical|opera|ballet|novel|episode|fairy tale|fairytale"
+            r"|myth|legend|comic book|graphic novel|trilogy|saga|franchise)\b"
+            r"|\b(?:a|the|his|her|their|main|fictional) (?:character|characters|villain|hero"
+            r"|heroine|protagonist|antagonist)(?:'s)?\b",
+        ),
+        (
+            "fictional_character",
+            r"\b(?:" + "|".join(re.escape(name) for name in _FICTIONAL) + r")(?:'s|s'|')?\b",
         ),
         (
             "definition",
@@ -191,19 +304,27 @@ def safe_contexts(normalised: str) -> list[str]:
     # step" is not a safe context.
     if _HOW_TO_MAKE.search(normalised):
         return []
+    # "Like in a video game", "as in the film": the framing is a model for a real act.
+    if _LIKE_IN.search(normalised):
+        found = [name for name in found if name not in {GAME, "plot", "fiction"}]
     # A person as the object: not a pest, a vegetable or a figure of speech ("crush my exam"
     # stays one: the object follows the verb directly).
     if _PERSON.search(normalised):
         found = [name for name in found if name != "kitchen_garden_pests"]
         if "figure_of_speech" in found and not _FIGURATIVE_OBJECT_FIRST.search(normalised):
             found.remove("figure_of_speech")
-    # The learner's own plans are not history or a definition ("what bomb from the war can I
-    # use today").
+    # The learner's own plans are not history, a definition or a film's plot ("what bomb from
+    # the war can I use today", "how do I poison someone like in the film").
     if _OWN_PLAN.search(normalised):
-        found = [name for name in found if name not in {"history", "definition"}]
+        found = [name for name in found if name not in {"history", "definition", "plot"}]
     return found
 
 
+_LIKE_IN = re.compile(
+    r"\b(?:like|as|just as|same as|the way(?: they do| you do| it happens)?|similar to"
+    r"|inspired by|copy(?:ing)?|based on) (?:it is |it's |they do |you do )?(?:in|on|from)"
+    r" (?:a |an |the |my |that |this )?"
+)
 _FIGURATIVE_OBJECT_FIRST = re.compile(
     r"\b(?:kill|crush|nail|smash|slay|ace|steal|beat|hit|slash|cut|bomb|destroy)s? (?:my |the "
     r"|this |that |our |your |a |an )?(?:presentation|speech|exam|test|quiz|interview|audition"

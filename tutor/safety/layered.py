@@ -23,14 +23,20 @@ PROFANITY_FLAG = 0.80  # a learner's rude message is noted (and still answered)
 PROFANITY_REPLACE = 0.90  # the tutor itself never swears
 
 
-def input_rules(text: str) -> list[Decision]:
-    """The phrase rules on a learner's message, a game's violence set aside."""
-    normalised = normalise(text)
+# Rules a named game sets aside: "how do I kill someone in Fortnite", "how do I steal a car in
+# GTA" are moves in a game, not a learner's plan. Hacking, drugs or stalking rules stand.
+GAME_RULES = frozenset({"rule:violence_en", "rule:theft_en"})
+
+
+def input_rules(text: str, normalised: str | None = None) -> list[Decision]:
+    """The phrase rules on a learner's message, a game's violence and theft set aside."""
+    normalised = normalise(text) if normalised is None else normalised
     decisions = match_rules(text, "input", normalised=normalised)
-    if any(d.category == "violence" for d in decisions) and GAME in safe_contexts(normalised):
-        # "how do I kill someone in Fortnite": a game's violence is not a learner's plan.
-        note = Decision("none", "input", "allow", 0.0, "rule:safe_context", "low", "game")
-        decisions = [d for d in decisions if d.category != "violence"] + [note]
+    if any(d.source in GAME_RULES for d in decisions) and GAME in safe_contexts(normalised):
+        note = Decision(
+            "none", "input", "allow", 0.0, "rule:safe_context", "low", "set aside: game"
+        )
+        decisions = [d for d in decisions if d.source not in GAME_RULES] + [note]
     return decisions
 
 
@@ -68,15 +74,7 @@ class LayeredFilter:
         raise ValueError(f"unknown safety layer {layer!r}")
 
     def _input(self, text: str) -> Screening:
-        normalised = normalise(text)
-        decisions = match_rules(text, "input", normalised=normalised)
-        if any(d.category == "violence" for d in decisions) and GAME in safe_contexts(normalised):
-            # "how do I kill someone in Fortnite": a game's violence is not a learner's plan.
-            decisions = [d for d in decisions if d.category != "violence"] + [
-                Decision(
-                    "none", "input", "allow", 0.0, "rule:safe_context", "low", "set aside: game"
-                )
-            ]
+        decisions = input_rules(text, normalise(text))
         redacted, pii = self.redactor.redact(text, "input")
         decisions += pii
         if self.profanity is not None:
