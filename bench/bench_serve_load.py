@@ -223,8 +223,12 @@ def ask_peer(client: Any, model: str, messages: list[dict[str, str]], max_tokens
 
 
 def peer_prompts(gguf: Path | None, count: int, target_tokens: int = 600) -> list[list[dict]]:
-    """Chat messages like the tutor's: a system prompt, ~600 tokens of sources, a question."""
-    from bench.bench_generation import SYSTEM, course_paragraphs
+    """Chat messages like the tutor's: its own system prompt (explain mode), ~600 tokens of
+    sources and a question, so that both sides write answers of a like length."""
+    from bench.bench_generation import course_paragraphs
+    from tutor.prompting import PromptLibrary
+
+    system = PromptLibrary().render("system", course="sample", mode="explain")
 
     paragraphs = course_paragraphs()
     counter: Callable[[list[dict[str, str]]], int]
@@ -247,7 +251,7 @@ def peer_prompts(gguf: Path | None, count: int, target_tokens: int = 600) -> lis
                 sources.append(f"[{len(sources) + 1}] {text}")
                 user = "Sources:\n" + "\n\n".join(sources) + f"\n\nQuestion: {question}"
                 messages = [
-                    {"role": "system", "content": SYSTEM},
+                    {"role": "system", "content": system},
                     {"role": "user", "content": user},
                 ]
             prompts.append(messages)
