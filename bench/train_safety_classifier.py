@@ -12,7 +12,7 @@ positives on hard safe prompts by about a third at equal recall.
 
 Training data (test splits are never read for training or tuning; a guard refuses own
 examples that are near copies of a test prompt):
-- ``bench/safety/examples.tsv``: 959 examples written for the project (label<TAB>text),
+- ``bench/safety/examples.tsv``: 1,094 examples written for the project (label<TAB>text),
   many of them contrastive pairs ("kill a zombie process" / "kill the man across the road"),
   self-harm in indirect words (hopelessness, disappearing, self-injury, eating-disorder
   behaviours, abuse) in six languages, safe questions in games, kitchens, gardens, history,
@@ -32,15 +32,18 @@ the request and the end window; their pasted context alone is not labelled harmf
 Thresholds, chosen on 5-fold cross-validated predictions (folds by message), counting what
 the filter does at run time (rules, then the classifier with its safe contexts):
 - input: the lowest "not benign" threshold with at most 0.5% false positives on the course
-  questions and at most ``--max-xstest-fpr`` (6%) on XSTest's 50 safe dev prompts;
+  questions, at most ``--max-xstest-fpr`` (6%) on XSTest's 50 safe dev prompts and at most
+  ``--max-own-fpr`` of the own safe look-alike examples;
 - self-harm on its own: the lowest P(self_harm) that flags at most 0.1% of course questions
   and none of the safe XSTest / own benign prompts;
 - hate: a higher bar, the lowest that keeps HateCheck's non-hateful dev cases at most 14%
   flagged (quotes and counter-speech look like hate to a bag of words);
 - answers: the refused categories' probability must pass a bar above every course sentence and
   passage kept back (SQuAD dev articles not used for training), with a margin, at least 0.9.
-Figures per dev set go to ``bench/results/safety_classifier.json``. Needs scikit-learn (installed
-with alt-profanity-check) and the real embedder; about 3 minutes on 2 cores with ``--cache``.
+Figures per dev set go to ``bench/results/safety_classifier.json``, and the dev and own
+messages the filter still gets wrong (cross-validated) to ``safety_classifier_dev_misses.json``.
+Needs scikit-learn (installed with alt-profanity-check) and the real embedder; about 3 minutes
+on 2 cores with ``--cache``.
 
     .venv/bin/python bench/train_safety_classifier.py --cache /tmp/safety_emb.npz
     .venv/bin/python bench/train_safety_classifier.py --dry-run  # only prints the figures
@@ -363,7 +366,9 @@ def blocks(category: str | None) -> bool:
     return category is not None and CATEGORIES[category][0] in BLOCKING_ACTIONS
 
 
-def choose_thresholds(rows: Rows, probs: np.ndarray, max_xstest_fpr: float) -> tuple[float, float]:
+def choose_thresholds(
+    rows: Rows, probs: np.ndarray, max_xstest_fpr: float, max_own_fpr: float = 1.0
+) -> tuple[float, float]:
     """(input threshold, self-harm threshold) from cross-validated item probabilities.
 
     Counted as the filter runs: the rules, then the classifier with its safe contexts.
@@ -394,7 +399,11 @@ def choose_thresholds(rows: Rows, probs: np.ndarray, max_xstest_fpr: float) -> t
                 for i in range(len(rows.items))
             ]
         )
-        if flagged[course].mean() <= MAX_COURSE_FPR and flagged[xs_safe].mean() <= max_xstest_fpr:
+        if (
+            flagged[course].mean() <= MAX_COURSE_FPR
+            and flagged[xs_safe].mean() <= max_xstest_fpr
+            and flagged[own_safe].mean() <= max_own_fpr
+        ):
             threshold = float(round(t, 2))
             break
     return threshold, self_harm_threshold
@@ -438,8 +447,11 @@ _BLANK = ClassifierWeights(
 )
 
 
-def report(rows: Rows, probs: np.ndarray, w: ClassifierWeights) -> dict[str, object]:
-    """Per dev set: recall / false positives of the rules, the classifier and both."""
+def report(
+    rows: Rows, probs: np.ndarray, w: ClassifierWeights, misses: dict[str, list[str]] | None = None
+) -> dict[str, object]:
+    """Per dev set: recall / false positives of the rules, the classifier and both. ``misses``,
+    when given, collects the dev messages the filter gets wrong ("set: text"), to read."""
     out: dict[str, object] = {}
     for origin in sorted({it.origin for it in rows.items}):
         idx = [i for i, it in enumerate(rows.items) if it.origin == origin]
@@ -457,6 +469,9 @@ def report(rows: Rows, probs: np.ndarray, w: ClassifierWeights) -> dict[str, obj
                 rules += by_rule
                 both += blocks(verdict) or by_rule
                 vetoed += bool(contexts)
+                wrong = (blocks(verdict) or by_rule) != (kind == "harmful")
+                if misses is not None and wrong:
+                    misses.setdefault(f"{origin} {kind}", []).append(text)
             n = len(chosen)
             key = "recall" if kind == "harmful" else "false_positive_rate"
             entry[kind] = {
@@ -473,7 +488,10 @@ def report(rows: Rows, probs: np.ndarray, w: ClassifierWeights) -> dict[str, obj
                 text = rows.items[i].text
                 verdict, _ = input_finding(_as_dict(probs[i]), w, normalise(text))
                 ruled = [d.action for d in input_rules(text)]
-                hits += verdict == SELF_HARM or "helpline" in ruled
+                helped = verdict == SELF_HARM or "helpline" in ruled
+                hits += helped
+                if misses is not None and not helped:
+                    misses.setdefault(f"{origin} self_harm", []).append(text)
             entry["self_harm_helpline"] = {"n": len(crisis), "rate": round(hits / len(crisis), 3)}
         out[origin] = entry
     return out
@@ -505,6 +523,12 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--C", type=float, default=4.0, help="inverse regularisation strength")
     parser.add_argument("--max-xstest-fpr", type=float, default=0.06)
+    parser.add_argument(
+        "--max-own-fpr",
+        type=float,
+        default=0.08,
+        help="share of own safe look-alikes (cross-validated) the input threshold may refuse",
+    )
     parser.add_argument(
         "--cache", type=Path, help="reuse embeddings kept in this .npz (keyed by the texts)"
     )
@@ -560,7 +584,9 @@ def main() -> int:
         probs[held] = fitted.forward(x[held], [t for t, k in zip(texts, held, strict=True) if k])
     print(f"cross-validation in {time.perf_counter() - started:.0f} s", flush=True)
     per_item = item_probs(rows, probs)
-    threshold, self_harm_threshold = choose_thresholds(rows, per_item, args.max_xstest_fpr)
+    threshold, self_harm_threshold = choose_thresholds(
+        rows, per_item, args.max_xstest_fpr, args.max_own_fpr
+    )
 
     fitted = fit(
         x[train],
@@ -582,6 +608,7 @@ def main() -> int:
     worst = float(kept_harm.max())
     output_threshold = float(round(max(0.9, worst + OUTPUT_MARGIN * (1.0 - worst)), 3))
     final = replace(trial, output_threshold=output_threshold, embedder=embedder.model_id)
+    misses: dict[str, list[str]] = {}
     _, replaced = output_check(kept, embedder, final, args.cache)
 
     summary: dict[str, object] = {
@@ -592,7 +619,7 @@ def main() -> int:
         "hate_threshold": hate_threshold,
         "output_threshold": output_threshold,
         "rows": counts,
-        "cross_validated_dev": report(rows, per_item, final),
+        "cross_validated_dev": report(rows, per_item, final, misses),
         "answers": {
             "kept_back_squad_passages": len(kept),
             "worst_harm": round(worst, 4),
@@ -601,6 +628,9 @@ def main() -> int:
         },
     }
     print(json.dumps(summary, indent=1))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    # Dev and own messages only (test splits are never read here): what to write rules for.
+    (RESULTS / "safety_classifier_dev_misses.json").write_text(json.dumps(misses, indent=1) + "\n")
     if args.dry_run:
         return 0
     assert final.words is not None and final.word_weight is not None

@@ -28,6 +28,43 @@ _ABUSERS = (
     r"|step ?mother|uncle|aunt|brother|sister|cousin|grand ?(?:dad|pa|father|ma|mother)|teacher"
     r"|coach|boyfriend|girlfriend|parents?|babysitter|neighbou?r|tutor|priest|carer|foster \w+)"
 )
+# Real groups of people (protected characteristics), for the discrimination rule. Made-up or
+# non-human "groups" (toasters, llamas, purple carrots) are never named, so "why should toasters
+# not vote?" passes.
+_GROUP = (
+    r"(?:(?:all |most |the )?(?:black|white|brown|asian|jewish|muslim|christian|catholic|hindu|sikh"
+    r"|buddhist|atheist|mormon|gay|lesbian|bisexual|queer|trans|transgender|non-binary|disabled"
+    r"|autistic|deaf|blind|mentally ill|old|elderly|poor|immigrant|refugee|chinese|indian|african"
+    r"|arab|mexican|latino|latina|hispanic|indigenous|aboriginal|native american|roma|romani|gypsy"
+    r"|traveller) (?:people|persons|men|women|kids|children|students|workers|families|folk"
+    r"|citizens|immigrants|americans)|(?:all |most |the )?(?:jews|muslims|christians|catholics"
+    r"|hindus|sikhs|buddhists|atheists|mormons|gays|lesbians|immigrants|refugees|migrants"
+    r"|asylum seekers|asians|africans|arabs|mexicans|latinos|hispanics|foreigners|women|girls"
+    r"|blacks|whites|the disabled|the elderly|the poor|gypsies|travellers|roma))"
+)
+# What a group is denied: ``_RIGHTS`` directly ("why should X not vote"), ``_ALLOWED`` only
+# after "be allowed to" ("why should X not be allowed to work"; "not work on the Sabbath" passes).
+_RIGHTS = (
+    r"(?:vote|marry|get married|adopt|have (?:jobs|children|kids|babies|a say|a voice)"
+    r"|hold (?:office|positions|jobs|power)|run for|own (?:property|land|houses|homes|businesses"
+    r"|guns)|go to (?:school|university|college)|be educated|become citizens|be citizens"
+    r"|immigrate|enter (?:the|our|this|my)|be (?:teachers|doctors|nurses|police|leaders"
+    r"|politicians|judges|soldiers|in charge|in government|in power|hired|promoted|employed"
+    r"|trusted|admitted)|get (?:healthcare|benefits|jobs|loans|housing|visas|the same|equal)"
+    r"|live (?:here|in (?:our|this|the same|my|their)))"
+)
+_ALLOWED = (
+    r"(?:be (?:allowed|permitted|able|free) to |have the (?:right|freedom) to |get to |be let )"
+    r"(?:vote|marry|work|study|drive|travel|fly|speak|protest|worship|practi[sc]e|pray|wear"
+    r"|use|play|compete|join|serve|receive|express|have|hold|own|go|get|be|sit|enter|board|stay"
+    r"|come|become|immigrate|adopt|run|teach|attend|apply|buy|rent|open|live (?:here|in (?:our|this"
+    r"|the same|my|their)))\b|be (?:allowed|permitted|let) (?:on|in|into|near) "
+)
+_DENIED = (
+    r"(?:(?:equal|the same|any|human|civil|basic) (?:rights|freedoms?|pay)|rights|freedoms?"
+    r"|the (?:vote|right to \w+|freedom to \w+)|citizenship|visas?|benefits|healthcare"
+    r"|education|jobs|a vote)"
+)
 _HOW = r"(?:how (?:do|can|could|would|should|to|might) (?:i |we |you |one )?|ways? to |help me |best way to |teach me (?:how )?to |tell me how to )"
 
 
@@ -153,6 +190,27 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:communities|forums?|websites?|sites|groups|chats?|servers) (?:that|which|where|to)"
         r" .{0,40}\b(?:suicide|kill (?:yourself|themselves|myself)|ways to die|self[- ]?harm"
         r"|starv\w+)\b",
+        # round three: overdoses, goodbyes and "not being here" in plainer words
+        r"\bhow many (?:of )?(?:my |the |his |her |our )?(?:[\w']+ ){0,3}(?:pills|tablets|paracetamol|painkillers"
+        r"|capsules)\b.{0,40}\b(?:die|kill me|overdose|not wake up|never wake up|end it|be (?:fatal"
+        r"|lethal|enough to))\b",
+        r"\b(?:letters?|notes?|goodbyes?|messages?)\b.{0,40}\bin case i(?:'m| am)? (?:not (?:here"
+        r"|around|alive)|gone|dead)\b|\bin case i(?:'m| am)? not (?:here|around|alive) any ?more\b",
+        r"\b(?:everyone|everybody|they|people|my (?:family|parents|friends|mum|mom|dad)) (?:would"
+        r"|will) be (?:fine|ok|okay|happier|better|relieved) if i (?:just )?(?:(?:wasn'?t|weren'?t|was"
+        r" not|were not) (?:around|here|alive|born)|didn'?t exist|disappeared)\b",
+        r"\bno point any ?more\b.{0,40}\b(?:going to|gonna) (?:do it|end it)\b",
+        r"\b(?:does|did|keeps doing|makes me do) (?:things|stuff) (?:to|with) me\b.{0,60}\b(?:not"
+        r" to tell|secret|don'?t like|hurts?|scared)\b",
+        r"\b(?:least painful|painless|quickest|easiest) (?:way|method)s? (?:to|of) (?:die|dying|go"
+        r" to sleep forever|sleep forever|end (?:it|my life|things)|not wake up)\b",
+        r"\b(?:feel like|thinking (?:of|about)|want to|going to|gonna|plan(?:ning)? to|ready to)"
+        r" end(?:ing)? (?:everything|it all|my life|things)\b",
+        r"\bwant to stop (?:existing|living|being alive|breathing)\b",
+        r"\b(?:cut|slit|slash)(?:ting)? (?:along or across|across or along)\b|\b(?:cut|slit"
+        r"|slash)(?:ting)? (?:my |your )(?:wrists?|veins?)\b",
+        r"\b(?:bridge|building|roof|cliff|tower|car park)s?\b.{0,40}\b(?:tall|high) enough ?[?.!]*$",
+        r"\bno point (?:in )?(?:living|being alive|going on|anything any ?more)\b",
         # abuse disclosure in other words
         r"\bcomes? into my (?:room|bed) at night\b|\btouches me and (?:says|tells)\b",
         r"\b(?:says|said|told me) (?:it'?s|it is|this is) our (?:little )?secret\b",
@@ -329,6 +387,77 @@ RULES: tuple[Rule, ...] = (
         r" (?:was|were|is) (?:actually |really |secretly )?(?:a )?(?:good|great|justified|right"
         r"|beneficial|necessary)\b",
         score=0.9,
+    ),
+    # Discrimination against a real group: denying it rights, or asking why a slur-like
+    # stereotype is true. History ("why were women not allowed to vote?"), pay-gap questions
+    # ("why do women earn less?") and made-up groups or feats pass.
+    _rule(
+        "discrimination_en",
+        "hate",
+        r"\bwhy (?:should|must|is it (?:best|better|right|good) for|would it be (?:best|better"
+        r"|right|good) (?:for|if)) "
+        + _GROUP
+        + r" (?:not|never|no longer) (?:to )?(?:"
+        + _RIGHTS
+        + r"|"
+        + _ALLOWED
+        + r")",
+        r"\bwhy (?:should|must|is it (?:best|better|right|good) for) " + _GROUP + r" (?:not|never"
+        r"|no longer) (?:to )?(?:have|get|receive|be given|deserve|keep|enjoy) " + _DENIED + r"\b",
+        r"\bwhy (?:should|must) " + _GROUP + r" (?:lose|be denied|be stripped of|give up|be banned"
+        r" from|be kept out of|be excluded from|be segregated|be deported|be sent back|be thrown"
+        r" out|be locked up|be paid less|earn less|get less|be treated as)\b",
+        r"\b(?:reasons?|arguments?|explain|tell me|convince me|prove|show|argue|write \w+ (?:about"
+        r"|on)?) (?:why|that) " + _GROUP + r" (?:should not|shouldn'?t|should never|don'?t deserve"
+        r"|do not deserve|should lose|should be (?:banned|denied|deported|paid less|segregated"
+        r"|kept out|thrown out|sent back))",
+        r"\bwhy (?:do|does|should) " + _GROUP + r" not deserve\b",
+        _GROUP + r" (?:don'?t|do not|doesn'?t|does not) deserve (?:the same |equal |any |human )?"
+        r"(?:rights|freedoms?|respect|to (?:live|vote|be here))\b",
+        r"(?:\bwhy (?:are|is|do)|\b(?:tell me|explain|prove|reasons?) (?:why|that)) "
+        + _GROUP
+        + r" (?:are |is )?(?:all |so |always |naturally |genetically |born |more"
+        r" |just )*(?:less intelligent|stupid|dumb|lazy|inferior|dirty|violent|criminals|thieves"
+        r"|terrorists|greedy|evil|disgusting|bad drivers|bad at|a burden|ugly|subhuman|animals"
+        r"|untrustworthy|liars|so (?:much )?(?:weaker|worse|dumber|stupider)|not as (?:smart"
+        r"|intelligent|good))\b",
+        r"\b(?:explain|prove|argue|tell me|show|convince me|reasons?) (?:why|that) (?:one|some"
+        r"|certain|the \w+|my|our) (?:race|ethnicity|religion)s? (?:is|are) (?:superior|inferior"
+        r"|better than|smarter than)\b",
+        r"\bwhy (?:is|are) (?:the )?\w+ (?:race|races) (?:superior|inferior|better than|smarter"
+        r" than)\b",
+        r"(?<![\"'“‘])"
+        + _GROUP
+        + r" (?:are|is) (?:a )?(?:burden on society|parasites|vermin|subhuman|animals"
+        r"|disgusting|filth)\b",
+        r"(?<![\"'“‘])"
+        + _GROUP
+        + r"\b.{0,60}\bthey(?:'re| are) (?:so )?(?:disgusting|vermin|animals|subhuman"
+        r"|filth|parasites)\b",
+        score=0.9,
+    ),
+    # Harassment a learner could send: hate mail, threats.
+    _rule(
+        "threats_en",
+        "hate",
+        r"\b(?:write|compose|draft|send|make) (?:me )?(?:a |an |some )?(?:hate mail|hate letters?"
+        r"|threatening (?:letters?|messages?|emails?|notes?|texts?)|death threats?|anonymous threats?)",
+        r"\b(?:write|compose|draft|send) (?:me )?(?:a |an |some )?(?:series of )?(?:anonymous )?"
+        r"(?:messages?|texts?|emails?|notes?|posts?) (?:to|that) (?:scare|frighten|threaten|terrify"
+        r"|intimidate|humiliate)\b",
+        score=0.9,
+    ),
+    # Talking others into something dangerous: mixing cleaners, swallowing chemicals.
+    _rule(
+        "dangerous_dare_en",
+        "violence",
+        r"\b(?:convince|persuade|encourage|trick|dare|get|tell|urge) (?:people|someone|somebody"
+        r"|readers|users|kids|children|others|everyone|my (?:\w+ )?(?:friends?|brother|sister"
+        r"|classmates?)) (?:to|into|that) .{0,40}\b(?:mix(?:ing)? bleach|bleach and ammonia"
+        r"|ammonia and bleach|drink(?:ing)? bleach|eat(?:ing)? (?:tide |laundry |detergent )?pods"
+        r"|swallow(?:ing)? (?:bleach|detergent|pods|chemicals)|inhal(?:e|ing) (?:chemicals|fumes"
+        r"|aerosols?)|drink(?:ing)? (?:antifreeze|hand sanitiser|hand sanitizer|rubbing alcohol))",
+        score=0.93,
     ),
     # --- writing disinformation, reproducing copyrighted text ---------------------------------
     _rule(
