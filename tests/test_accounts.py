@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tutor.accounts.access import User
-from tutor.accounts.limits import RateLimited, RateLimiter
+from tutor.accounts.limits import IN_FLIGHT_RETRY_S, RateLimited, RateLimiter
 from tutor.accounts.settings import AccountSettings
 from tutor.accounts.users import AccountError, Accounts, LoginThrottled
 from tutor.config import Settings, load_settings
@@ -140,25 +140,32 @@ def test_rate_limits_per_minute_and_day(db: Database) -> None:
     for _ in range(2):
         with limiter.reserve(ann):
             record_turn(store, ann, "chem", "q", time=clock.now)
-    with pytest.raises(RateLimited, match="2 questions in a minute"), limiter.reserve(ann):
+    clock.now += 15
+    with (
+        pytest.raises(RateLimited, match="2 questions in a minute") as minute,
+        limiter.reserve(ann),
+    ):
         pass
+    assert minute.value.retry_after_s == 45  # the first question leaves the minute then
     with limiter.reserve(bob):  # per learner
         pass
-    clock.now += 61
+    clock.now += 46
     with limiter.reserve(ann):
         record_turn(store, ann, "chem", "q", time=clock.now)
     clock.now += 61
-    with pytest.raises(RateLimited, match="3 questions in a day"), limiter.reserve(ann):
+    with pytest.raises(RateLimited, match="3 questions in a day") as day, limiter.reserve(ann):
         pass
+    assert day.value.retry_after_s == 86_400 - (15 + 46 + 61)  # the day's first question ages out
     clock.now += 86_400
     # Questions still being answered count too.
     with (
         limiter.reserve(ann),
-        pytest.raises(RateLimited),
+        pytest.raises(RateLimited) as in_flight,
         limiter.reserve(ann),
         limiter.reserve(ann),
     ):
         pass
+    assert in_flight.value.retry_after_s == IN_FLIGHT_RETRY_S  # no recorded turn to age out
 
 
 def test_account_settings_come_from_toml_and_environment(tmp_path: Path) -> None:

@@ -96,7 +96,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 SIGN_IN_FIRST = "sign in first: POST /login"
 UNEXPECTED = "the tutor failed while answering; please try again"
-RATE_RETRY_AFTER_S = 60  # the per-minute limit frees a message within a minute
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _END = object()  # a generator's end, passed back from a worker thread
 
@@ -150,7 +149,7 @@ def retry_after(exc: BaseException) -> int | None:
     if isinstance(exc, Busy):
         return exc.retry_after_s
     if isinstance(exc, RateLimited):
-        return int(getattr(exc, "retry_after_s", RATE_RETRY_AFTER_S))
+        return exc.retry_after_s
     return None
 
 
