@@ -22,7 +22,10 @@ The peer (``--llamacpp-peer`` starts ``python -m llama_cpp.server`` on a free lo
 on ``/chat/completions`` with streaming, prompts of about the tutor's size (a system prompt and
 ~600 tokens of sample-course sources) and the same ``max_tokens``; its completion tokens are the
 streamed content pieces (one token each on llama.cpp and vLLM). ``aggregate_tok_s_ratio`` is
-ours / peer per level (higher is better).
+ours / peer per level (higher is better) and ``ttft_p95_ratio`` ours / peer (lower is better);
+``answer_tokens_mean`` gives both sides' mean answer length and ``aggregate_comparable`` is false
+when they differ by more than 2x (a short answer is mostly prefill), in which case the tokens/s
+ratio is not like for like.
 """
 
 from __future__ import annotations
@@ -367,6 +370,21 @@ def run(
             row["peer"] = theirs[c]
             mine, other = row["aggregate_tok_s"], theirs[c]["aggregate_tok_s"]
             row["aggregate_tok_s_ratio"] = round(mine / other, 3) if mine and other else None
+            ttft, peer_ttft = row["ttft_ms_p95"], theirs[c]["ttft_ms_p95"]
+            row["ttft_p95_ratio"] = round(ttft / peer_ttft, 3) if ttft and peer_ttft else None
+            lengths = {
+                who: round(data["completion_tokens"] / data["answered"], 1)
+                if data["answered"]
+                else None
+                for who, data in (("ours", row), ("peer", theirs[c]))
+            }
+            row["answer_tokens_mean"] = lengths
+            # tokens/s compare like with like only when both sides write answers of a like
+            # length; otherwise one side's time goes mostly to prefill
+            ours_mean, peer_mean = lengths["ours"], lengths["peer"]
+            row["aggregate_comparable"] = bool(
+                ours_mean and peer_mean and 0.5 <= ours_mean / peer_mean <= 2.0
+            )
         results.append(row)
     return {
         "url": url,
@@ -406,7 +424,16 @@ def print_text(report: dict[str, Any]) -> None:
                 f"{data['total_ms_p50']!s:>7}/{data['total_ms_p95']!s}"
             )
         if "aggregate_tok_s_ratio" in row:
-            print(f"     ratio ours/peer aggregate tok/s: {row['aggregate_tok_s_ratio']}")
+            print(
+                f"     ratio ours/peer aggregate tok/s: {row['aggregate_tok_s_ratio']}, "
+                f"TTFT p95: {row['ttft_p95_ratio']}"
+            )
+            if not row["aggregate_comparable"]:
+                lengths = row["answer_tokens_mean"]
+                print(
+                    f"     (answers differ in length: {lengths['ours']} vs {lengths['peer']} "
+                    "tokens on average, so the tokens/s ratio is not like for like)"
+                )
         if row["rate_limited"]:
             print(
                 "     (rate limited: start the server with TUTOR_ACCOUNTS__MESSAGES_PER_MINUTE=0 "
