@@ -116,6 +116,19 @@ class Int8Linear(nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, int8"
 
 
+def concatenated(linears: list[nn.Linear]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The weights of layers that share an input stacked into one (output rows in order), and
+    their biases likewise (zeros for a layer without; None when none has one)."""
+    weight = torch.cat([linear.weight.detach() for linear in linears])
+    if all(linear.bias is None for linear in linears):
+        return weight, None
+    parts = [
+        linear.bias.detach() if linear.bias is not None else weight.new_zeros(linear.out_features)
+        for linear in linears
+    ]
+    return weight, torch.cat(parts)
+
+
 class Int8Group:
     """Sibling layers that read the same input (q, k, v): one int8 product serves them all.
 
@@ -125,16 +138,7 @@ class Int8Group:
     """
 
     def __init__(self, linears: list[nn.Linear]) -> None:
-        weight = torch.cat([linear.weight.detach() for linear in linears])
-        biases = [linear.bias for linear in linears]
-        bias = None
-        if any(b is not None for b in biases):
-            bias = torch.cat(
-                [
-                    b.detach() if b is not None else torch.zeros(linear.out_features)
-                    for b, linear in zip(biases, linears, strict=True)
-                ]
-            )
+        weight, bias = concatenated(linears)
         self._setup(_PackedInt8(weight, bias), [linear.out_features for linear in linears])
 
     @classmethod

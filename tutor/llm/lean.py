@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutor.llm import attention
-from tutor.llm.int8 import Int8GroupMember, Int8Linear, _PackedInt8
+from tutor.llm.int8 import Int8GroupMember, Int8Linear, _PackedInt8, concatenated
 
 logger = logging.getLogger(__name__)
 
@@ -177,8 +177,7 @@ def _unsupported(model: Any) -> str | None:
 def _product(layer: nn.Module) -> Product:
     """The layer's own forward: an int8 layer or a float ``nn.Linear``."""
     if isinstance(layer, Int8Linear):
-        packed = layer._int8
-        return packed
+        return layer._int8
     if type(layer) is nn.Linear:
         weight, bias = layer.weight, layer.bias
         return lambda x: F.linear(x, weight, bias)
@@ -193,17 +192,7 @@ def _fused(layers: list[nn.Module]) -> Product:
         return packed
     if all(type(layer) is nn.Linear for layer in layers):
         linears: list[nn.Linear] = layers  # type: ignore[assignment]
-        weight = torch.cat([linear.weight.detach() for linear in linears])
-        bias = None
-        if any(linear.bias is not None for linear in linears):
-            bias = torch.cat(
-                [
-                    linear.bias.detach()
-                    if linear.bias is not None
-                    else linear.weight.new_zeros(linear.out_features)
-                    for linear in linears
-                ]
-            )
+        weight, bias = concatenated(linears)
         _share(linears, weight, bias)
         return lambda x: F.linear(x, weight, bias)
     parts = [_product(layer) for layer in layers]
