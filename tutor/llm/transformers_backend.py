@@ -197,7 +197,10 @@ class TransformersModel:
             torch.set_num_threads(self.threads)  # the loading thread; the worker sets its own
 
         dtype = torch.bfloat16 if quantization == "bf16" else torch.float32
-        loaded = self._load_int8_cache() if quantization == "int8" else None
+        from tutor.llm import int8_cache
+
+        int8_files = self._int8_cache_files() if quantization == "int8" else None
+        loaded = self._load_int8_cache(*int8_files) if int8_files is not None else None
         if loaded is not None:
             model, tokenizer = loaded
         else:
@@ -208,8 +211,8 @@ class TransformersModel:
             model.to(device)
             model.eval()
             model = apply_quantization(model, quantization, tokenizer)  # int8: new linear layers
-            if quantization == "int8":
-                self._save_int8_cache(model)
+            if int8_files is not None and int8_cache.save(model, int8_files[1]):
+                logger.info("int8 weights cached in %s", int8_files[1])
 
         from tutor.llm.engine import Engine
 
@@ -240,21 +243,26 @@ class TransformersModel:
         if self._engine is not None:
             self._engine.close()
 
-    def _int8_cache_file(self) -> tuple[Path, Path]:
+    def _converted_folder(self) -> Path:
+        """The converted model's folder for a GGUF file (its key is read once per model)."""
+        if self.cache_path is None:
+            self.cache_path = self.cache_dir / f"{self.path.stem}-{gguf_cache_key(self.path)}"
+        return self.cache_path
+
+    def _int8_cache_files(self) -> tuple[Path, Path]:
         """(folder with the model's config and tokenizer, the int8 cache file for it)."""
         from tutor.llm import int8_cache
 
         if self.is_gguf:
-            self.cache_path = self.cache_dir / f"{self.path.stem}-{gguf_cache_key(self.path)}"
-            return self.cache_path, self.cache_path / int8_cache.file_name()
+            folder = self._converted_folder()
+            return folder, folder / int8_cache.file_name()
         folder = self.cache_dir / f"{self.path.name}-{folder_cache_key(self.path)}"
         return self.path, folder / int8_cache.file_name()
 
-    def _load_int8_cache(self) -> tuple[Any, Any] | None:
+    def _load_int8_cache(self, config_folder: Path, source: Path) -> tuple[Any, Any] | None:
         """The int8 model and tokenizer from a previous start's cache, or None."""
         from tutor.llm import int8_cache
 
-        config_folder, source = self._int8_cache_file()
         if not (source.is_file() and (config_folder / "config.json").is_file()):
             return None
         model = int8_cache.load(config_folder, source)
@@ -265,13 +273,6 @@ class TransformersModel:
         self.loaded_from_cache = True
         return model, AutoTokenizer.from_pretrained(config_folder)
 
-    def _save_int8_cache(self, model: Any) -> None:
-        from tutor.llm import int8_cache
-
-        _, target = self._int8_cache_file()
-        if int8_cache.save(model, target):
-            logger.info("int8 weights cached in %s", target)
-
     @staticmethod
     def _load_folder(folder: Path, dtype: torch.dtype) -> tuple[Any, Any]:
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -281,17 +282,17 @@ class TransformersModel:
         return model, tokenizer
 
     def _load_gguf(self, dtype: torch.dtype) -> tuple[Any, Any]:
-        self.cache_path = self.cache_dir / f"{self.path.stem}-{gguf_cache_key(self.path)}"
-        if self.cache_path.is_dir():
+        converted = self._converted_folder()
+        if converted.is_dir():
             try:
-                loaded = self._load_folder(self.cache_path, dtype)
+                loaded = self._load_folder(converted, dtype)
             except Exception as exc:  # a damaged cache is rebuilt, not fatal
                 logger.warning(
                     "the converted model cache %s could not be loaded (%s); rebuilding it",
-                    self.cache_path,
+                    converted,
                     exc,
                 )
-                shutil.rmtree(self.cache_path, ignore_errors=True)
+                shutil.rmtree(converted, ignore_errors=True)
             else:
                 self.loaded_from_cache = True
                 return loaded
@@ -307,7 +308,7 @@ class TransformersModel:
             folder, gguf_file=name, dtype=torch.float32
         )
         self.loaded_from_cache = False
-        self._save_cache(model, tokenizer, self.cache_path)
+        self._save_cache(model, tokenizer, converted)
         if dtype != torch.float32:
             model.to(dtype)
         return model, tokenizer
