@@ -399,7 +399,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from tutor.config import load_settings
 
-    settings = load_settings(args.config, home=args.home, llm=args.llm)
+    return compare_and_print(args, load_settings(args.config, home=args.home, llm=args.llm))
+
+
+def compare_and_print(args: argparse.Namespace, settings: Any) -> int:
+    """Run :func:`compare` with the command line's options and print it (JSON with ``--json``);
+    shared by this script and ``tutor bench generation``."""
     summary = compare(
         settings=settings,
         config=args.config,

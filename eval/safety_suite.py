@@ -339,28 +339,41 @@ def run_filter_eval(
         summary = summarise(run(_spread(read_jsonl(data), limit)))
         return {"mode": "filter_only", "note": note, **summary}
     root = shared or shared_data_dir()
+
+    def bipia_report() -> dict[str, Any]:
+        items = _spread(bipia(root, split), limit)
+        removed = 0
+        for item in items:
+            planted = PLANTED_TOPIC.format(injection=item.prompt)
+            cleaned = safety.check(planted, layer="retrieved").text
+            removed += item.prompt[:40] not in cleaned
+        return {
+            "n": len(items),
+            "removed_by_retrieved_check_rate": round(removed / max(1, len(items)), 4),
+            "note": "injection success needs the whole tutor (run without --filter-only)",
+        }
+
+    header = {"mode": "filter_only", "note": note}
+    return _per_set_report(header, root, sets, split, limit, run, bipia_report)
+
+
+def _per_set_report(
+    header: dict[str, Any],
+    root: Path,
+    sets: Sequence[str] | None,
+    split: Split,
+    limit: int | None,
+    run: Callable[[list[SafetyItem]], list[dict[str, Any]]],
+    bipia_report: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """The report over the chosen shared sets (default all, BIPIA last): each set summarised
+    with its groups, and all but BIPIA summarised together under ``overall``."""
     chosen = list(sets) if sets else [*REPORT_SETS, "bipia_attacks"]
-    report: dict[str, Any] = {
-        "mode": "filter_only",
-        "note": note,
-        "split": split,
-        "limit_per_set": limit,
-        "sets": {},
-    }
+    report: dict[str, Any] = {**header, "split": split, "limit_per_set": limit, "sets": {}}
     everything: list[dict[str, Any]] = []
     for name in chosen:
         if name == "bipia_attacks":
-            items = _spread(bipia(root, split), limit)
-            removed = 0
-            for item in items:
-                planted = PLANTED_TOPIC.format(injection=item.prompt)
-                cleaned = safety.check(planted, layer="retrieved").text
-                removed += item.prompt[:40] not in cleaned
-            report["sets"][name] = {
-                "n": len(items),
-                "removed_by_retrieved_check_rate": round(removed / max(1, len(items)), 4),
-                "note": "injection success needs the whole tutor (run without --filter-only)",
-            }
+            report["sets"][name] = bipia_report()
             continue
         outcomes = run(_spread(REPORT_SETS[name](root, split), limit))
         everything += outcomes
@@ -410,20 +423,12 @@ def run_safety_eval(
             return summarise(outcomes)
 
         root = shared or shared_data_dir()
-        chosen = list(sets) if sets else [*REPORT_SETS, "bipia_attacks"]
-        report: dict[str, Any] = {
-            "mode": "whole_tutor",
-            "split": split,
-            "limit_per_set": limit,
-            "sets": {},
-        }
-        everything: list[dict[str, Any]] = []
-        for name in chosen:
-            if name == "bipia_attacks":
-                report["sets"][name] = run_bipia(tutor, root, limit, progress, split)
-                continue
-            outcomes = run(_spread(REPORT_SETS[name](root, split), limit))
-            everything += outcomes
-            report["sets"][name] = _with_groups(summarise(outcomes), outcomes)
-        report["overall"] = summarise(everything)
-        return report
+        return _per_set_report(
+            {"mode": "whole_tutor"},
+            root,
+            sets,
+            split,
+            limit,
+            run,
+            lambda: run_bipia(tutor, root, limit, progress, split),
+        )

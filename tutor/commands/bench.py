@@ -149,24 +149,7 @@ def _progress(line: str) -> None:
 
 
 def _generation(args: argparse.Namespace, settings: Settings) -> int:
-    generation = bench_module("bench_generation")
-    summary = generation.compare(
-        settings=settings,
-        config=args.config,
-        prompts=args.prompts,
-        new_tokens=args.new_tokens,
-        repeats=args.repeats,
-        gguf=args.gguf,
-        threads=args.threads,
-        llm_backend=args.llm_backend,
-        prompt_tokens=args.prompt_tokens,
-        progress=_progress,
-    )
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        generation.print_text(summary)
-    return 0
+    return int(bench_module("bench_generation").compare_and_print(args, settings))
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

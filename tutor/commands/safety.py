@@ -52,29 +52,16 @@ def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.max_new_tokens:
         settings = settings.replace(max_new_tokens=args.max_new_tokens)
-    sets = [s.strip() for s in args.sets.split(",")] if args.sets else None
+    options: dict[str, Any] = {
+        "shared": args.shared,
+        "sets": [s.strip() for s in args.sets.split(",")] if args.sets else None,
+        "progress": lambda line: print(line, file=sys.stderr, flush=True),
+        "split": args.split,
+    }
     if args.filter_only:
-        report = run_filter_eval(
-            settings,
-            args.data,
-            args.limit,
-            shared=args.shared,
-            sets=sets,
-            progress=lambda line: print(line, file=sys.stderr, flush=True),
-            split=args.split,
-        )
-        print(json.dumps(report, indent=None if args.json else 1, ensure_ascii=False))
-        return 0
-    report = run_safety_eval(
-        settings,
-        args.data,
-        args.course_dir,
-        args.limit,
-        shared=args.shared,
-        sets=sets,
-        progress=lambda line: print(line, file=sys.stderr, flush=True),
-        split=args.split,
-    )
+        report = run_filter_eval(settings, args.data, args.limit, **options)
+    else:
+        report = run_safety_eval(settings, args.data, args.course_dir, args.limit, **options)
     print(json.dumps(report, indent=None if args.json else 1, ensure_ascii=False))
     return 0
 
