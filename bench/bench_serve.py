@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.common import REPO, write_result
+from tutor.llm.llamacpp_server import free_port, stop_process
 
 QUESTIONS = [
     "What is the pH of pure water?",
@@ -34,12 +34,6 @@ QUESTIONS = [
 
 
 STDIN = ["--password-stdin"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _memory_mb(pid: int, field: str = "VmHWM") -> float:
@@ -96,7 +90,7 @@ def main() -> None:
             input=password.encode(),
             stdout=subprocess.DEVNULL,
         )
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen(
             [*tutor, "serve", "--course", "sample", "--port", str(port)], env=env, cwd=REPO
@@ -124,12 +118,7 @@ def main() -> None:
                 "quantize": os.environ.get("TUTOR_LLM_QUANTIZE", "auto"),
             }
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc, timeout_s=30)
     path = write_result("serve", result)
     print(json.dumps(result) if args.json else f"{json.dumps(result, indent=2)}\nwritten to {path}")
 
