@@ -18,14 +18,17 @@ cookie) and asks ``--questions`` questions one after another, each in a new chat
   test, or give several users).
 
 The peer (``--llamacpp-peer`` starts ``python -m llama_cpp.server`` on a free loopback port;
-``--peer-url`` uses a running OpenAI-compatible server) gets the same levels and question counts
-on ``/chat/completions`` with streaming, prompts of about the tutor's size (a system prompt and
-~600 tokens of sample-course sources) and the same ``max_tokens``; its completion tokens are the
-streamed content pieces (one token each on llama.cpp and vLLM). ``aggregate_tok_s_ratio`` is
-ours / peer per level (higher is better) and ``ttft_p95_ratio`` ours / peer (lower is better);
-``answer_tokens_mean`` gives both sides' mean answer length and ``aggregate_comparable`` is false
-when they differ by more than 2x (a short answer is mostly prefill), in which case the tokens/s
-ratio is not like for like.
+``--peer-url`` uses a running OpenAI-compatible server) then gets the same levels and question
+counts on ``/chat/completions`` with streaming, and the same work: the tutor's system prompt
+(explain mode) and answer template around sample-course sources, padded to the prompt length the
+tutor reported for that question, and an answer held to exactly the tutor's answer length for it
+(``min_tokens`` = ``max_tokens``; llama.cpp's and vLLM's servers honour it). Without that match
+(``match_lengths=False``, ``--no-match-lengths``) SmolLM2 answered the peer's prompts in 8-16
+tokens and the tutor's in ~150, and a tokens/s ratio compared prefill with decoding. Its
+completion tokens are the streamed content pieces (one token each on llama.cpp and vLLM).
+``aggregate_tok_s_ratio`` is ours / peer per level (higher is better) and ``ttft_p95_ratio``
+ours / peer (lower is better); ``answer_tokens_mean`` gives both sides' mean answer length and
+``aggregate_comparable`` is false when they differ by more than 2x.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class Outcome:
     tokens: int = 0
     error: str = ""
     estimated: bool = False  # tokens estimated from the text (no completion_tokens given)
+    prompt_tokens: int = 0  # the tutor's prompt, as its answer reports it (0: unknown)
 
 
 @dataclass
@@ -180,6 +184,7 @@ def ask_tutor(client: Any, question: str, course: str) -> Outcome:
                         total_s=end - start,
                         tokens=int(tokens),
                         estimated=estimated,
+                        prompt_tokens=int(answer.get("prompt_tokens") or 0),
                     )
                 elif name == "error":
                     problem = json.loads(data)
@@ -194,14 +199,22 @@ def ask_tutor(client: Any, question: str, course: str) -> Outcome:
 # ---- the peer: an OpenAI-compatible /chat/completions --------------------------------------
 
 
-def ask_peer(client: Any, model: str, messages: list[dict[str, str]], max_tokens: int) -> Outcome:
-    body = {
+def ask_peer(
+    client: Any,
+    model: str,
+    messages: list[dict[str, str]],
+    max_tokens: int,
+    min_tokens: int = 0,
+) -> Outcome:
+    body: dict[str, Any] = {
         "model": model,
         "messages": messages,
         "max_tokens": max_tokens,
         "temperature": 0,
         "stream": True,
     }
+    if min_tokens:  # llama.cpp's and vLLM's servers take it; it holds back the end token
+        body["min_tokens"] = min_tokens
     start = time.perf_counter()
     first: float | None = None
     pieces = 0
@@ -225,13 +238,17 @@ def ask_peer(client: Any, model: str, messages: list[dict[str, str]], max_tokens
     return Outcome("answered", ttft_s=(first or end) - start, total_s=end - start, tokens=pieces)
 
 
-def peer_prompts(gguf: Path | None, count: int, target_tokens: int = 600) -> list[list[dict]]:
-    """Chat messages like the tutor's: its own system prompt (explain mode), ~600 tokens of
-    sources and a question, so that both sides write answers of a like length."""
+def peer_prompts(
+    gguf: Path | None, count: int, target_tokens: int | list[int] = 600
+) -> list[list[dict]]:
+    """Chat messages like the tutor's: its own system prompt (explain mode), sources framed by
+    its own answer template and a question, of at least ``target_tokens`` tokens (one target
+    for all, or one per question)."""
     from bench.bench_generation import course_paragraphs
     from tutor.prompting import PromptLibrary
 
-    system = PromptLibrary().render("system", course="sample", mode="explain")
+    library = PromptLibrary()
+    system = library.render("system", course="sample", mode="explain")
 
     paragraphs = course_paragraphs()
     counter: Callable[[list[dict[str, str]]], int]
@@ -247,12 +264,14 @@ def peer_prompts(gguf: Path | None, count: int, target_tokens: int = 600) -> lis
     try:
         for i in range(count):
             question = QUESTIONS[i % len(QUESTIONS)]
-            sources: list[str] = []
+            target = target_tokens if isinstance(target_tokens, int) else target_tokens[i]
+            sources: list[dict[str, Any]] = []
             messages: list[dict[str, str]] = []
-            while not messages or counter(messages) < target_tokens:
-                text = paragraphs[(i * 5 + len(sources)) % len(paragraphs)]
-                sources.append(f"[{len(sources) + 1}] {text}")
-                user = "Sources:\n" + "\n\n".join(sources) + f"\n\nQuestion: {question}"
+            while not messages or counter(messages) < target:
+                n = len(sources) + 1
+                text = paragraphs[(i * 5 + n - 1) % len(paragraphs)]
+                sources.append({"n": n, "place": f"sample course, part {n}", "text": text})
+                user = library.render("answer", sources=sources, question=question)
                 messages = [
                     {"role": "system", "content": system},
                     {"role": "user", "content": user},
@@ -325,6 +344,7 @@ def run(
     gguf: Path | None = None,
     threads: int = 1,
     progress: Callable[[str], None] | None = None,
+    match_lengths: bool = True,
 ) -> dict[str, Any]:
     import httpx
 
@@ -335,8 +355,14 @@ def run(
         sign_in(client, users[slot % len(users)], password)
         return client
 
+    # what the tutor's prompt and answer to each question measured, for the peer to match
+    seen: dict[int, list[tuple[int, int]]] = {}
+
     def ask_ours(client: Any, n: int) -> Outcome:
-        return ask_tutor(client, QUESTIONS[n % len(QUESTIONS)], course)
+        outcome = ask_tutor(client, QUESTIONS[n % len(QUESTIONS)], course)
+        if outcome.status == "answered" and outcome.prompt_tokens:
+            seen.setdefault(n % len(QUESTIONS), []).append((outcome.prompt_tokens, outcome.tokens))
+        return outcome
 
     ours: dict[int, dict[str, Any]] = {}
     for c in levels:
@@ -349,14 +375,19 @@ def run(
     if peer is not None:
         with _peer_url(peer, gguf, threads) as peer_url:
             model_name = peer_model_name(peer_url, peer_model if peer != "llamacpp" else "peer")
-            prompts = peer_prompts(gguf, len(QUESTIONS))
+            matched = matched_lengths(seen, max_tokens) if match_lengths else {}
+            targets = [matched.get(i, (600, 0))[0] for i in range(len(QUESTIONS))]
+            prompts = peer_prompts(gguf, len(QUESTIONS), targets)
 
             def peer_client(slot: int) -> Any:
                 return httpx.Client(base_url=peer_url, timeout=httpx.Timeout(timeout_s))
 
             def ask_theirs(client: Any, n: int) -> Outcome:
                 assert model_name is not None
-                return ask_peer(client, model_name, prompts[n % len(prompts)], max_tokens)
+                index = n % len(QUESTIONS)
+                answer = matched.get(index, (0, 0))[1]
+                limit = answer or max_tokens
+                return ask_peer(client, model_name, prompts[index], limit, min_tokens=answer)
 
             for c in levels:
                 if progress:
@@ -392,10 +423,33 @@ def run(
         "users": len(users),
         "questions_per_client": questions,
         "max_tokens": max_tokens,
-        "peer": None if peer is None else {"url": peer, "model": model_name, "threads": threads},
+        "peer": None
+        if peer is None
+        else {
+            "url": peer,
+            "model": model_name,
+            "threads": threads,
+            "lengths_matched": bool(match_lengths and seen),
+        },
         "levels": results,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def matched_lengths(
+    seen: dict[int, list[tuple[int, int]]], max_tokens: int
+) -> dict[int, tuple[int, int]]:
+    """Per question: the tutor's median prompt and answer length in tokens (the answer capped at
+    ``max_tokens``), which the peer is then asked to match: its prompt padded with sources to
+    that length, its answer held to exactly that many tokens (``min_tokens`` = ``max_tokens``).
+    A 135M model answers a short question in a few tokens on one prompt and a hundred on
+    another; without this the tokens/s of the two sides measure different work."""
+    matched = {}
+    for index, pairs in seen.items():
+        prompt = int(statistics.median(p for p, _ in pairs))
+        answer = int(statistics.median(a for _, a in pairs))
+        matched[index] = (prompt, max(1, min(answer, max_tokens)))
+    return matched
 
 
 @contextmanager

@@ -95,6 +95,14 @@ def add_bench_parser(
     )
     peer.add_argument("--peer-url", help="compare with a running OpenAI-compatible server (/v1)")
     p.add_argument("--peer-model", help="the model name on --peer-url (default: its first)")
+    p.add_argument(
+        "--no-match-lengths",
+        dest="match_lengths",
+        action="store_false",
+        help="let the peer answer at its own length (default: its prompts are padded to the "
+        "tutor's measured prompt length per question and its answers held to the tutor's "
+        "answer length with min_tokens, so both sides do the same work)",
+    )
     p.add_argument("--gguf", type=Path, help="the GGUF for --llamacpp-peer (default: llm)")
     p.add_argument(
         "--threads", type=int, help="the peer's CPU threads (default llm_threads, else cores)"
@@ -190,6 +198,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         gguf=gguf,
         threads=args.threads or generation.default_threads(settings.llm_threads),
         progress=_progress,
+        match_lengths=args.match_lengths,
     )
     if args.json:
         print(json.dumps(report))

@@ -45,6 +45,9 @@ def running_llamacpp_server(
         *("--model_alias", alias, "--host", "127.0.0.1", "--port", str(port)),
         *("--n_ctx", str(n_ctx)),
         *(("--n_threads", str(threads)) if threads > 0 else ()),
+        # By default the server cuts off the stream it is writing whenever another request
+        # arrives; concurrent clients (a load test, two learners) must each get whole answers.
+        *("--interrupt_requests", "false"),
     ]
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     # A file, not a pipe: a full pipe would stall the server.
