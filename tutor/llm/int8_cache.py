@@ -25,6 +25,7 @@ from torch import nn
 
 from tutor.llm import smooth
 from tutor.llm.int8 import Int8Group, Int8GroupMember, Int8Linear, _PackedInt8
+from tutor.llm.quantize import release_freed_memory
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +114,15 @@ def _load(config_folder: Path, source: Path) -> Any:
         for part, member in enumerate(entry["members"]):
             linear = model.get_submodule(member)
             _replace(model, member, Int8GroupMember(group, part, linear))
-    floats = {key.removeprefix("float."): value for key, value in tensors.items()}
+    # Copies, not views: a view of the file's memory map (the embedding table) would keep the
+    # map open and every page of it read while packing the int8 weights resident.
+    floats = {key.removeprefix("float."): value.clone() for key, value in tensors.items()}
+    tensors.clear()
     missing, unexpected = model.load_state_dict(floats, strict=False, assign=True)
     if missing or unexpected:
         raise ValueError(f"weights missing {missing[:3]} or unexpected {unexpected[:3]}")
     model.eval()
+    release_freed_memory()
     return model
 
 

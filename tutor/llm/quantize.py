@@ -76,10 +76,15 @@ def _own_remaining_tensors(model: Any) -> None:
     had become int8. Copies own their memory, the mapping closes, and the freed heap goes back to
     the system (``malloc_trim`` on glibc).
     """
-    import gc
-
     for tensor in [*model.parameters(), *model.buffers()]:
         tensor.data = tensor.data.clone()
+    release_freed_memory()
+
+
+def release_freed_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the system (glibc)."""
+    import gc
+
     gc.collect()
     try:
         import ctypes
