@@ -242,6 +242,31 @@ def test_slot_cache_grows_without_losing_keys() -> None:
         cache.reserve(5, 10)
 
 
+def test_slot_cache_gives_back_slots_and_keeps_the_first() -> None:
+    torch = pytest.importorskip("torch")
+    from tutor.llm.kvcache import SlotCache
+
+    cache = SlotCache(max_slots=8, max_length=1024)
+    cache.reserve(4, 300)
+    keys = torch.randn(1, 2, 300, 8)
+    for slot in range(4):
+        cache.prefill(slot, 0)
+        cache.update(keys + slot, keys - slot, 0)
+    four_slots = cache.allocated_bytes
+    cache.keep_slots(1)
+    assert cache.allocated_slots == 1
+    assert cache.allocated_bytes * 4 == four_slots
+    cache.keep_slots(1)  # nothing more to give back
+    cache.reserve(2, 300)  # grows again; slot 0 still holds its keys and values
+    cache.prefill(1, 0)
+    cache.update(keys, keys, 0)
+    cache.decode(torch.tensor([300, 300]), span=301)
+    both, both_values = cache.update(torch.zeros(2, 2, 1, 8), torch.zeros(2, 2, 1, 8), 0)
+    assert torch.equal(both[0, :, :300], keys[0])
+    assert torch.equal(both_values[0, :, :300], keys[0])
+    assert torch.equal(both[1, :, :300], keys[0])
+
+
 # ---- the real model --------------------------------------------------------------------------
 
 
@@ -398,6 +423,27 @@ def test_a_reused_prompt_prefix_changes_nothing(int8_model: TransformersModel) -
     assert engine.reused_tokens - reused >= 256  # the second prompt started from the first's
     engine.forget_prefixes()
     assert _sequential(int8_model, questions[1:]) == answers[1:]
+
+
+@pytest.mark.real_models
+def test_an_idle_engine_gives_back_the_slots_of_a_burst(int8_model: TransformersModel) -> None:
+    engine = int8_model._engine
+    assert engine is not None
+    shared = "The course covers rivers, valleys, deltas and floods. " * 30
+    topics = ("a delta", "a flood", "a valley", "a river")
+    questions = [shared + f"Question: what is {topic}?" for topic in topics]
+    burst = _in_threads(int8_model, questions[:3])
+    deadline = time.monotonic() + 30
+    while engine.cache.allocated_slots > 1 and time.monotonic() < deadline:
+        engine.wake()  # the worker gives slots back when it next finds nothing to do
+        time.sleep(0.05)
+    assert engine.cache.allocated_slots == 1
+    reused = engine.reused_tokens
+    later = _sequential(int8_model, questions[3:])
+    assert engine.reused_tokens - reused >= 256  # slot 0 kept a prompt of the burst
+    engine.forget_prefixes()
+    assert _sequential(int8_model, questions[3:]) == later  # reuse changed nothing
+    assert _sequential(int8_model, questions[:1]) == burst[:1]
 
 
 @pytest.mark.real_models

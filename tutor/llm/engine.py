@@ -247,6 +247,8 @@ class Engine:
             torch.set_num_threads(self.threads)
         while not self._closing:
             try:
+                if not self._active and not self._waiting:
+                    self._release_idle_slots()
                 self._collect(block=not self._active)
                 with torch.inference_mode():
                     self._admit()
@@ -440,6 +442,25 @@ class Engine:
             request.fail(exc)
             self._forget(slot)
         self._active.clear()
+
+    def _release_idle_slots(self) -> None:
+        """With nothing running, free the cache's slots but one (a burst of chats would
+        otherwise hold its peak memory for good); slot 0 keeps the longest held prompt, so the
+        next chat still starts from a shared system prompt."""
+        if self.cache.allocated_slots <= 1:
+            return
+        longest = max(range(self.max_batch), key=lambda slot: len(self._held[slot]))
+        try:
+            with torch.inference_mode():  # the buffers are inference tensors
+                if longest != 0 and self._held[longest]:
+                    self.cache.copy(longest, 0, len(self._held[longest]))
+                    self._held[0] = self._held[longest]
+                self.cache.keep_slots(1)
+        except Exception:  # never a loop of failures: start the next burst from nothing
+            logger.exception("the %s worker could not shrink its cache; emptied it", self.name)
+            self.cache.clear()
+            self._held[0] = ()
+        self._held[1:] = [() for _ in range(self.max_batch - 1)]
 
     def _forget(self, slot: int) -> None:
         self._held[slot] = ()
