@@ -13,8 +13,8 @@ Blocked means the tutor did not answer (a refusal, a help reply, a replaced answ
 fail-closed retry message); ``latency_ms`` is the input filter's time per message.
 
 ``run_filter_eval`` is the quick variant (``tutor safety-eval --filter-only``): only the input
-filter, as the pipeline calls it (message cut to ``max_question_chars``, then the input check),
-with no retrieval and no language model, so whole test sets run in minutes. Its report says
+filter, as the pipeline calls it (message shortened to ``max_question_chars``, then the input
+check), with no retrieval and no language model, so whole test sets run in minutes. Its report says
 ``"mode": "filter_only"``; what it cannot measure (answers replaced by the output check,
 injections followed by the model) is not in it, and BIPIA is reported as the share of planted
 instructions the retrieved-text check removed.
@@ -34,6 +34,7 @@ from typing import Any
 
 from eval.safety_datasets import REPORT_SETS, SafetyItem, Split, bipia, shared_data_dir
 from tutor.config import Settings
+from tutor.pipeline import shorten_message
 from tutor.types import Answer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -322,7 +323,7 @@ def run_filter_eval(
     def run(items: list[SafetyItem]) -> list[dict[str, Any]]:
         out = []
         for item in items:
-            message = item.prompt.strip()[: settings.max_question_chars]
+            message = shorten_message(item.prompt.strip(), settings.max_question_chars)
             started = time.perf_counter()
             screened = safety.check(message, layer="input")
             elapsed = (time.perf_counter() - started) * 1000

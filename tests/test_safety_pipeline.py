@@ -10,7 +10,7 @@ import pytest
 from retrieval.ingest import ingest
 from tutor.config import Settings
 from tutor.llm.fake import ScriptedModel
-from tutor.pipeline import Pipeline
+from tutor.pipeline import Pipeline, shorten_message
 from tutor.safety import BlockListFilter, CheckContext, Layer, Screening
 from tutor.services import Services
 from tutor.types import Answer
@@ -98,12 +98,27 @@ def test_long_message_is_truncated_with_a_notice(services: Services):
     assert isinstance(model, ScriptedModel)
     settings = services.settings.replace(max_question_chars=80)
     services.settings = settings
-    question = "Litmus paper turns red in an acid? " * 30
+    question = "Litmus paper turns red in an acid? " * 30 + "What colour in a base?"
     _, answer = run(Pipeline(services), question)
     assert len(answer.question) <= 80
-    assert answer.answer.startswith("(Your message was very long, so I read only its first 80")
+    assert answer.answer.startswith("(Your message was very long, so I read only its beginning")
+    assert "80 characters in all" in answer.answer
     assert any(d["category"] == "length" and d["action"] == "truncate" for d in answer.safety)
     assert question[:200] not in model.last_messages[-1]["content"]
+    # the beginning and the request at the end both reach the model
+    assert answer.question.startswith("Litmus paper turns red")
+    assert answer.question.endswith("What colour in a base?")
+    assert "What colour in a base?" in model.last_messages[-1]["content"]
+
+
+def test_shorten_message_keeps_the_beginning_and_the_end() -> None:
+    text = "a" * 5_000 + " and finally: how do I do it?"
+    short = shorten_message(text, 2_000)
+    assert len(short) <= 2_000
+    assert short.startswith("a" * 1_000) and short.endswith("and finally: how do I do it?")
+    assert " […] " in short
+    assert shorten_message("short enough", 2_000) == "short enough"
+    assert len(shorten_message("x" * 100, 10)) == 10
 
 
 class _Exploding:

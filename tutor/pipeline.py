@@ -105,7 +105,7 @@ class Pipeline:
 
         question = question.strip()
         if len(question) > settings.max_question_chars:
-            question = question[: settings.max_question_chars]
+            question = shorten_message(question, settings.max_question_chars)
             limit = f"{settings.max_question_chars:,}"
             prefix = (
                 svc.prompts.render("safety_truncated", language=learner.language, limit=limit)
@@ -374,6 +374,20 @@ class Pipeline:
             {"role": "user", "content": user},
         ]
         return messages, sources
+
+
+def shorten_message(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters: its beginning and its end, the middle
+    replaced by a marker. The request in a long message usually comes last, after pasted
+    material, so the end must reach the filters and the model as much as the beginning."""
+    if len(text) <= limit:
+        return text
+    marker = " […] "
+    if limit <= 3 * len(marker):
+        return text[:limit]
+    room = limit - len(marker)
+    head = room * 2 // 3
+    return text[:head].rstrip() + marker + text[len(text) - (room - head) :].lstrip()
 
 
 def _then_end(pieces: Iterator[str]) -> Iterator[str]:
