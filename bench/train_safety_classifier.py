@@ -12,7 +12,7 @@ positives on hard safe prompts by about a third at equal recall.
 
 Training data (test splits are never read for training or tuning; a guard refuses own
 examples that are near copies of a test prompt):
-- ``bench/safety/examples.tsv``: 1,094 examples written for the project (label<TAB>text),
+- ``bench/safety/examples.tsv``: 1,493 examples written for the project (label<TAB>text),
   many of them contrastive pairs ("kill a zombie process" / "kill the man across the road"),
   self-harm in indirect words (hopelessness, disappearing, self-injury, eating-disorder
   behaviours, abuse) in six languages, safe questions in games, kitchens, gardens, history,

@@ -11,7 +11,10 @@ tests) the classifier steps aside and says so in a decision, and the rules and t
 still run.
 
 What it reads: a message of up to ``WHOLE_CHARS`` characters is embedded whole, which is exactly
-the text the retriever embeds next, so the embedder's query cache serves the retriever for free.
+the text the retriever embeds next, so the embedder's query cache serves the retriever for free;
+when such a message ends with a short paragraph after pasted material (a post, an email, then
+"given this, write ..."), that last paragraph is embedded as well, in the same batch, so the
+request is not drowned by the material (``final_request``).
 A longer message is read as two short windows, its first ``HEAD_CHARS`` and its last
 ``TAIL_CHARS`` characters (its last paragraph when that is short: the request after pasted
 material), embedded in one batch of about 80 tokens in all; the window that looks most harmful
@@ -22,8 +25,11 @@ these two but lost recall on jailbreaks in cross-validation.
 How it decides (thresholds are chosen by the training script on cross-validated dev data):
 - on a learner's message, "not benign" at or above ``threshold`` is a finding; its category is
   the most likely harmful one, except that self-harm wins whenever its probability is near the
-  top (``SELF_HARM_NEAR_TOP`` of the top one), or at or above ``self_harm_threshold`` on its
-  own: a learner in crisis gets the help reply, never a bare refusal;
+  top (``SELF_HARM_NEAR_TOP`` of the top one, or ``SELF_HARM_OWN_NEAR_TOP`` when the message
+  aims the harm at the learner: "myself", "so it all stops", "someone my size"), or at or above
+  ``self_harm_threshold`` on its own: a learner in crisis gets the help reply, never a bare
+  refusal; hate has a higher bar (quotes and counter-speech read like hate), except for a
+  request to write something ("given this post, write a reply that ...");
 - on the tutor's answer (a sentence at a time, then the whole), the probability of the refused
   categories together must reach ``output_threshold``, a level above every course passage kept
   back from training.
@@ -54,6 +60,15 @@ TAIL_CHARS = 180  # ... and their end (or last paragraph), two windows in one ba
 MIN_REQUEST_CHARS = 12  # a last paragraph this long or longer is the end that is read
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 SELF_HARM_NEAR_TOP = 0.5  # self-harm wins when its probability is at least half the top one
+SELF_HARM_OWN_NEAR_TOP = 0.2  # ... or a fifth of it, when the harm is aimed at the learner
+# Harm aimed at the learner ("how many would kill someone my size", "so it all stops"): with
+# one of these, a smaller self-harm share is enough for the help reply rather than a refusal.
+_OWN_HARM = re.compile(
+    r"\b(?:my ?self|me self|my (?:own )?(?:life|wrists?|veins?|arms?|skin|thighs?|body)"
+    r"|(?:kill|end|finish|hurt) me|me (?:die|dead)|someone (?:my|of my) (?:size|weight|age)"
+    r"|(?:make|let) (?:it|everything|it all|things|the pain) (?:stop|end)|end (?:it all|things"
+    r"|everything)|(?:never|not) wake up|sleep forever|(?:for|of) me to (?:die|go|disappear))\b"
+)
 BLOCKING_NEAR_TOP = 0.5  # so does a refused category over a top "advice" or "cheating"
 # Categories the answer check may act on: the ones whose action blocks a learner's message.
 OUTPUT_CATEGORIES = frozenset(
@@ -65,7 +80,8 @@ def windows(text: str) -> list[str]:
     """The text(s) the classifier embeds for ``text`` (see the module doc)."""
     text = text[:MAX_CHARS]
     if len(text) <= WHOLE_CHARS:
-        return [text]
+        request = final_request(text)
+        return [text, request] if request else [text]
     head = text[:HEAD_CHARS]
     cut = head.rfind(" ", HEAD_CHARS // 2)
     head = head[:cut] if cut > 0 else head
@@ -77,6 +93,20 @@ def windows(text: str) -> list[str]:
         cut = tail.find(" ", 0, TAIL_CHARS // 2)
         tail = tail[cut + 1 :] if cut >= 0 else tail
     return [head.strip(), tail.strip()]
+
+
+def final_request(text: str) -> str | None:
+    """The last paragraph of a short message made of pasted material and a request after it
+    ("<a tweet> --- Given this tweet, write ..."), or None. Read on its own as well, the
+    request is not drowned by the material before it (the whole message is read too)."""
+    parts = [p.strip(" -_*=#\t") for p in _PARAGRAPHS.split(text.strip())]
+    parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return None
+    last = parts[-1]
+    if not MIN_REQUEST_CHARS <= len(last) <= TAIL_CHARS or len(last) > len(text) // 2:
+        return None
+    return last
 
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
@@ -123,7 +153,8 @@ class ClassifierWeights:
     version: str
     words: WordFeatures | None = None
     word_weight: np.ndarray | None = None  # (classes, vocabulary)
-    # A higher bar for some categories (hate: quoting or condemning a slur is not hate speech).
+    # A higher bar for some categories (hate: quoting or condemning a slur is not hate speech;
+    # a request to write something is held to the ordinary threshold, see ``writing_request``).
     category_thresholds: tuple[tuple[str, float], ...] = ()
 
     @classmethod
@@ -178,12 +209,36 @@ def harm_of(probs: dict[str, float]) -> float:
     return 1.0 - probs.get(BENIGN, 0.0)
 
 
-def input_category(probs: dict[str, float], self_harm_threshold: float = 1.0) -> str:
-    """The category a harmful message gets (self-harm when near the top; see the module doc)."""
+# A request to produce writing ("write a reply that ...", "given this post, compose ..."):
+# the higher hate bar is for statements, which may be quotes or counter-speech; a request to
+# write hateful text is no quote, so it meets the ordinary threshold.
+_WRITING_REQUEST = re.compile(
+    r"(?:^|[.!?:\n]\s*|\bgiven (?:this|the|these|that)\b[^.?!\n]{0,120},\s*)(?:please |now |can"
+    r" you |could you |help me |i want you to )?(?:write|compose|draft|generate|create|produce"
+    r"|make up|come up with|give me|rewrite|reply|respond)\b"
+)
+
+
+def writing_request(normalised: str) -> bool:
+    """True when the message asks for a piece of writing (see ``_WRITING_REQUEST``)."""
+    return bool(_WRITING_REQUEST.search(normalised))
+
+
+def aimed_at_self(normalised: str) -> bool:
+    """True when the harm a message names is aimed at the learner (see ``_OWN_HARM``)."""
+    return bool(_OWN_HARM.search(normalised))
+
+
+def input_category(
+    probs: dict[str, float], self_harm_threshold: float = 1.0, normalised: str = ""
+) -> str:
+    """The category a harmful message gets (self-harm when near the top, or nearer it when the
+    harm is aimed at the learner: ``normalised`` is the message; see the module doc)."""
     harmful = {c: p for c, p in probs.items() if c != BENIGN and c in CATEGORIES}
     top = max(harmful, key=harmful.__getitem__)
     self_harm = harmful.get(SELF_HARM, 0.0)
-    if self_harm >= SELF_HARM_NEAR_TOP * harmful[top] or self_harm >= self_harm_threshold:
+    near = SELF_HARM_OWN_NEAR_TOP if aimed_at_self(normalised) else SELF_HARM_NEAR_TOP
+    if self_harm >= near * harmful[top] or self_harm >= self_harm_threshold:
         return SELF_HARM
     if top in _GENTLE:  # "should I bring a gun on a plane": advice in form, harm in substance
         blocking = max((c for c in harmful if c not in _GENTLE), key=harmful.__getitem__)
@@ -192,15 +247,19 @@ def input_category(probs: dict[str, float], self_harm_threshold: float = 1.0) ->
     return top
 
 
-def input_verdict(probs: dict[str, float], w: ClassifierWeights) -> str | None:
-    """The category of a learner's message, or None when it is benign."""
+def input_verdict(
+    probs: dict[str, float], w: ClassifierWeights, normalised: str = ""
+) -> str | None:
+    """The category of a learner's message (``normalised``), or None when it is benign."""
     if probs.get(SELF_HARM, 0.0) >= w.self_harm_threshold:
         return SELF_HARM
     harm = harm_of(probs)
     if harm < w.threshold:
         return None
-    category = input_category(probs, w.self_harm_threshold)
-    if harm < dict(w.category_thresholds).get(category, 0.0):
+    category = input_category(probs, w.self_harm_threshold, normalised)
+    if harm < dict(w.category_thresholds).get(category, 0.0) and not (
+        category == "hate" and writing_request(normalised)
+    ):
         return None
     return category
 
@@ -209,7 +268,7 @@ def input_finding(
     probs: dict[str, float], w: ClassifierWeights, normalised: str
 ) -> tuple[str | None, list[str]]:
     """``input_verdict`` with safe contexts: (category or None, the contexts that set it aside)."""
-    category = input_verdict(probs, w)
+    category = input_verdict(probs, w, normalised)
     if category in (None, "prompt_attack") or harm_of(probs) >= VETO_CEILING:
         return category, []
     if len(normalised) > WHOLE_CHARS:  # contexts are about short questions, not pasted text

@@ -81,6 +81,38 @@ _FICTIONAL = (
     "mike wazowski", "kevin mccallister", "walter white", "jesse pinkman", "tyrion lannister",
     "jon snow", "daenerys", "arya stark", "eleven from", "the teenage mutant ninja turtles",
     "ninja turtles", "optimus prime", "megatron",
+    # round four: more films, books, cartoons, comics and games
+    "jack sparrow", "captain jack sparrow", "naruto", "naruto uzumaki", "sasuke uchiha", "goku",
+    "vegeta", "monkey d. luffy", "sailor moon", "totoro", "ariel the mermaid", "princess ariel",
+    "stitch from lilo", "princess daisy", "knuckles the echidna",
+    "ganondorf", "kratos", "geralt of rivia", "cloud strife", "sephiroth", "samus aran",
+    "solid snake", "nathan drake", "gordon freeman", "arthur morgan", "captain marvel",
+    "doctor strange", "scarlet witch", "ant-man", "groot", "rocket raccoon", "star-lord",
+    "green lantern", "nightwing", "batgirl", "the riddler", "two-face", "lex luthor", "magneto",
+    "professor x", "jean grey", "mystique", "green goblin", "doctor octopus", "doc ock",
+    "mary jane watson", "gwen stacy", "aunt may", "alfred pennyworth", "commissioner gordon",
+    "jean-luc picard", "ellen ripley", "john wick", "neo from the matrix", "hannibal lecter",
+    "norman bates", "freddy krueger", "jason voorhees", "pennywise", "darth maul",
+    "emperor palpatine", "palpatine", "anakin skywalker", "boba fett", "jabba the hutt",
+    "the mandalorian", "grogu", "baby yoda", "leia organa", "gimli", "boromir", "smaug", "dobby",
+    "sirius black", "bellatrix lestrange", "ginny weasley", "neville longbottom", "luna lovegood",
+    "professor mcgonagall", "lord voldemort", "tom riddle", "the white witch",
+    "lucy pevensie", "bella swan", "edward cullen", "captain underpants", "curious george",
+    "clifford the big red dog", "fred flintstone", "barney rubble", "shaggy rogers", "popeye",
+    "the pink panther", "inspector clouseau", "mr bean", "professor moriarty", "dorian gray",
+    "dr jekyll", "mr hyde", "captain nemo", "phileas fogg", "don quixote", "huckleberry finn",
+    "tom sawyer", "scout finch", "boo radley", "daisy buchanan", "heathcliff", "mr rochester",
+    "miss havisham", "david copperfield", "fagin", "the artful dodger", "lyra belacqua",
+    "artemis fowl", "alex rider", "annabeth chase", "thomas shelby", "tony soprano",
+    "don corleone", "vito corleone", "michael corleone", "saul goodman", "dexter morgan",
+    "sheldon cooper", "ross geller", "rachel green", "chandler bing", "joey tribbiani",
+    "phoebe buffay", "michael scott", "dwight schrute", "ted lasso", "jim hopper", "rick sanchez",
+    "morty smith", "stewie griffin", "eric cartman", "finn the human", "jake the dog",
+    "avatar aang", "prince zuko", "light yagami", "jigglypuff", "mewtwo",
+    "the little mermaid", "cruella de vil", "maleficent", "ursula the sea witch", "jafar",
+    "captain haddock", "tintin", "asterix", "obelix", "fantastic mr fox", "the queen of hearts",
+    "cheshire cat", "the cheshire cat", "elastigirl", "mr incredible",
+    "nemo's dad", "ratatouille's remy", "shang-chi", "miles morales",
 )  # fmt: skip
 
 _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -154,7 +186,22 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|my (?:opponents?|rivals?) at|the leaderboard"
             r"|the charts|the market|my fears?|my nerves|anxiety|writer'?s block|the blues"
             r"|the habit|bad habits?|clutter|the queue|traffic|my inbox|emails|the dishes"
-            r"|the laundry|my to-?do list|paperwork|the essay|my revision|the syllabus)\b",
+            r"|the laundry|my to-?do list|paperwork|the essay|my revision|the syllabus"
+            r"|(?:a |an |the |this |my )?(?:boring |long |rainy |lazy |spare |slow |free )?"
+            r"(?:afternoon|evening|morning|weekend|hours?|day|journey|wait|commute))\b",
+        ),
+        (
+            "competition",
+            r"\b(?:beat|beating|defeat|thrash|crush|smash|annihilate|destroy|hammer|outplay|outrun"
+            r"|outscore|wipe the floor with)s? (?:my |his |her |our |their |the |a |an )?"
+            r"(?:\w+ ){0,2}(?:at|in) (?:a |an |the )?(?:game of |round of )?(?:\w+ ){0,2}"
+            r"(?:arm wrestling|wrestling|chess|checkers|tennis|races?|running|swimming|sprints?"
+            r"|games?|cards|quiz"
+            r"|quizzes|spelling bees?|trivia|sports?|match(?:es)?|tournaments?|competitions?"
+            r"|contests?|football|darts|pool|snooker|table tennis|ping pong|badminton|golf"
+            r"|racing|maths|debates?|scrabble|monopoly|uno|poker|mario kart|fifa|basketball"
+            r"|netball|hockey|squash|karate|judo|fencing|cross-country|sports day|bake-?off"
+            r"|eating contest|video games?|connect four|noughts and crosses|tic-tac-toe)\b",
         ),
         (
             "homonym",
@@ -206,6 +253,24 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|\bpull the trigger on\b|\bshot in the dark\b|\bbite the bullet\b"
             r"|\bget away with murder in (?:a|the) game\b|\bcrack filler\b|\bcrack(?:s)? in"
             r" (?:the|my|a) (?:wall|ceiling|plaster|paint|pavement|windscreen|screen)\b",
+        ),
+        (
+            # Figures of speech about people: "blow my friends away with my singing", "make the
+            # audience die laughing", "kill them with kindness". A person is named here, so
+            # the person check below leaves this one standing.
+            "figure_of_speech_people",
+            r"\b(?:blow|knock|sweep|bowl)(?:s|ing)? (?:\w+ ){0,3}(?:away|off (?:their|his|her|your)"
+            r" feet|over|out) with (?:my|our|a|an|the|your|his|her|their) (?:\w+ )?(?:jokes?"
+            r"|cooking|baking|cakes?|performance|singing|dancing|talent|presentation|speech"
+            r"|outfits?|costumes?|style|smile|kindness|drawings?|voice|moves|skills|art|essay"
+            r"|story|stories|humou?r|playing|solo|song|poem|project|acting|magic tricks?|news"
+            r"|gifts?|surprise|idea|pitch|answer|knowledge)\b"
+            r"|\b(?:kill|killing|slay|slaying|murder|destroy|crush)(?:s|ed)? (?:\w+ ){0,3}with"
+            r" (?:kindness|compliments|laughter|love|jokes|my jokes|politeness|charm|my cooking"
+            r"|my baking|my dance moves|my outfit|my costume)\b"
+            r"|\b(?:make|made|have|had|get|got) (?:\w+ ){0,3}(?:die|dying|cry|crying|roll(?:ing)?"
+            r"|scream(?:ing)?|burst(?:ing)?|crack(?:ing)? up|explode|exploding) (?:with |of |from"
+            r" |into )?(?:laughter|laughing|joy|happiness|giggles|tears of joy)\b",
         ),
         (
             "impossible_feat",

@@ -107,7 +107,11 @@ RULES: tuple[Rule, ...] = (
         _HOW + r"(?:commit suicide|die painlessly|overdose|self[- ]?harm)",
         r"\b(?:painless|easiest|quickest|quick) (?:way|method|ways|methods) (?:to|of) (?:die|dying|suicide)\b",
         r"\bhow many (?:pills|tablets|paracetamol|painkillers) (?:does it take )?(?:to|would|will) (?:die|kill|overdose)",
-        r"\bi(?:'ve| have)? (?:been )?(?:self[- ]?harming|cutting)\b|\bi self[- ]?harm\b",
+        r"\bi(?:'ve| have)? (?:been )?(?:self[- ]?harming|cutting(?! (?:my |the |some |a |an |out |up"
+        r" |down |back |on |in |into |through |for )*(?:own )?(?:hair|nails|fringe|bangs|grass|lawn|hedges?"
+        r"|paper|fabric|cloth|wood|cake|bread|vegetables|onions|fruit|meat|carbs|sugar|costs"
+        r"|spending|class|classes|school|lessons|corners|shapes|pictures|coupons|back|down)\b))\b"
+        r"|\bi self[- ]?harm\b",
         r"\bmake my ?self (?:throw up|vomit|sick) (?:after|so|to)\b|\bpro[- ]?ana\b|\bthinspo",
         r"\bstop eating (?:completely|for (?:days|a week)|so i)\b",
         score=0.97,
@@ -211,6 +215,18 @@ RULES: tuple[Rule, ...] = (
         r"|slash)(?:ting)? (?:my |your )(?:wrists?|veins?)\b",
         r"\b(?:bridge|building|roof|cliff|tower|car park)s?\b.{0,40}\b(?:tall|high) enough ?[?.!]*$",
         r"\bno point (?:in )?(?:living|being alive|going on|anything any ?more)\b",
+        # round four: more self-injury, overdose and plan phrasings
+        r"\bi(?:'ve| have)? (?:started |been |keep |kept |still )?(?:scratching|hitting|punching"
+        r"|biting|burning|cutting|carving) (?:my ?self|my (?:arms?|wrists?|legs?|skin|thighs?"
+        r"|stomach|hips?))\b",
+        r"\bif (?:you|i|someone|a person) (?:swallow|swallows|swallowed|take|takes|took) (?:a |an "
+        r"|my |the )?(?:whole|entire|full) (?:bottle|pack|box|packet|strip|tub)\b",
+        r"\b(?:which|what) (?:vein|artery|arteries|veins)s? (?:is|are) (?:the )?(?:easiest|best"
+        r"|quickest|fastest) to (?:cut|slit|reach|open)\b",
+        r"\bhow (?:high|far|tall) (?:does|would|do|should|must) (?:a|the) (?:fall|drop|jump"
+        r"|building|bridge|cliff)\b.{0,40}\b(?:not survive|never survive|die|be fatal)\b",
+        r"\bi(?:'ve| have)? (?:wrote|written|writing|write|left|hid|hidden) (?:my |some )?goodbye"
+        r" (?:letters?|notes?|messages?)\b",
         # abuse disclosure in other words
         r"\bcomes? into my (?:room|bed) at night\b|\btouches me and (?:says|tells)\b",
         r"\b(?:says|said|told me) (?:it'?s|it is|this is) our (?:little )?secret\b",
@@ -278,10 +294,11 @@ RULES: tuple[Rule, ...] = (
         "violence",
         _HOW + r"(?:make|build|assemble|create|construct|detonate) (?:a |an |my own |homemade )?"
         r"(?:bomb|pipe bomb|explosive|molotov|grenade|napalm|ied|car bomb|nail bomb|dirty bomb)",
-        _HOW
-        + r"(?:kill|murder|stab|shoot|strangle|poison|kidnap|torture|beat up) "
+        _HOW + r"(?:kill|murder|stab|shoot|strangle|poison|kidnap|torture|beat up|execute|behead"
+        r"|electrocute|suffocate|smother|drown(?!(?: \w+){1,2} out\b)|hang(?! out| with| around)"
+        r"|injure|maim|assault|run over|set fire to) "
         + _PEOPLE
-        + r"(?!'s\b|s'|')",
+        + r"(?!'s\b|s'|')(?!s? with (?:kindness|compliments|laughter|love|politeness|charm)\b)",
         r"\b(?:chop up|cut up|dismember|dispose of|get rid of|hide|dissolve|bury|burn) (?:a |the |my )?"
         r"(?:dead body|dead bodies|corpses?|(?:human )?body (?:parts|without))\b",
         r"\b(?:ways? (?:of|to)|how (?:to|do i|can i|could i|would i)|best way (?:of|to)"
@@ -372,9 +389,13 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "hate_en",
         "hate",
-        r"\b(?:write|make|tell|give|create) (?:me )?(?:a |an |some )?(?:racist|sexist|homophobic"
-        r"|transphobic|antisemitic|islamophobic|hateful|offensive) (?:joke|jokes|insults?|posts?"
-        r"|messages?|slurs?|rap|song|poem|speech)",
+        r"\b(?:write|make|tell|give|create|compose|draft|generate|come up with) (?:me )?(?:a |an"
+        r" |some |\w+ )?(?:(?:racist|sexist|homophobic|transphobic|anti-?semitic|islamophobic"
+        r"|hateful|offensive|bigoted|xenophobic|misogynistic|ableist|derogatory|demeaning"
+        r"|dehumani[sz]ing) ){1,3}(?:joke|jokes|insults?|posts?|messages?|slurs?|rap|song|poem"
+        r"|speech|responses?|repl(?:y|ies)|comments?|tweets?|threads?|articles?|essays?|stor(?:y"
+        r"|ies)|letters?|emails?|paragraphs?|lyrics|chants?|memes?|captions?|reviews?|rants?"
+        r"|notes?|texts?|names?|nicknames?|descriptions?)",
         _HOW + r"(?:bully|cyber ?bully|harass|humiliate|torment|intimidate) (?:someone|somebody|"
         r"a |an |my |the |him|her|them|people)",
         r"\b(?:write|send|post|make) (?:a |an )?(?:mean|nasty|hurtful|cruel|insulting) (?:message|"
@@ -459,6 +480,44 @@ RULES: tuple[Rule, ...] = (
         r"|aerosols?)|drink(?:ing)? (?:antifreeze|hand sanitiser|hand sanitizer|rubbing alcohol))",
         score=0.93,
     ),
+    # Making something whose purpose is to promote harm ("a music video that glorifies gang
+    # violence", "a post that encourages anorexia"); "a story that encourages kids to say no to
+    # drugs", "an essay on whether films that glorify violence should be banned" pass.
+    _rule(
+        "promotes_harm_en",
+        "violence",
+        r"\b(?:write|create|compose|draft|make|produce|design|generate|develop|film|record|build"
+        r"|code) (?:me )?(?:a |an |some |\w+ )?(?:\w+ ){0,2}(?:posts?|blogs?|articles?|songs?"
+        r"|videos?|games?|stor(?:y|ies)|poems?|speech(?:es)?|tweets?|threads?|websites?|apps?"
+        r"|adverts?|ads|campaigns?|messages?|letters?|cartoons?|comics?|raps?|scripts?|films?"
+        r"|movies?|podcasts?|tiktoks?|memes?|flyers?|posters?|pamphlets?|slogans?|books?"
+        r"|guides?|manifestos?|chants?|lyrics) (?:that|which|to|for) (?:\w+ ){0,2}(?:promotes?"
+        r"|promoting|glorif(?:y|ies|ying)|normali[sz](?:e|es|ing)|romantici[sz](?:e|es|ing)"
+        r"|celebrat(?:e|es|ing)|encourag(?:e|es|ing)|incit(?:e|es|ing)|prais(?:e|es|ing)"
+        r"|advocat(?:e|es|ing)|justif(?:y|ies|ying)|make light of|makes light of)\b"
+        r"(?:(?!\b(?:no|not|never|against|avoid\w*|stop\w*|quit\w*|prevent\w*|end\w*|reduc\w*"
+        r"|fight\w*|combat\w*|report\w*|awareness|safe\w*|recover\w*|help\w*|survivors?)\b).)"
+        r"{0,40}?\b(?:violence|violent|cruelty|torture|torturing|self[- ]?harm|suicide|anorexia"
+        r"|bulimia|eating disorders?|starving|drunk driving|drink driving|driving drunk|shootings?"
+        r"|shooters?|terrorism|terrorists?|genocide|rape|sexual assault|child abuse|abuse|abusing"
+        r"|stalking|bullying|harassment|drug use|taking drugs|heroin|meth|cocaine|gangs?"
+        r"|dog ?fight(?:s|ing)?|cock ?fight(?:s|ing)?|war crimes|slavery|extremism|killing|murder"
+        r"|arson|vandalism|looting|rioting|hurting (?:animals|people|others)|poaching"
+        r"|predatory|grooming|huffing|binge drinking)\b",
+        score=0.9,
+    ),
+    # Synthesis routes of nerve agents, potent opioids and home-made explosives, however
+    # phrased (pasted papers included): chemistry lessons name them, they do not synthesise them.
+    _rule(
+        "dangerous_synthesis_en",
+        "violence",
+        r"\b(?:synthe(?:sis|ses|si[sz]e|si[sz]ing|si[sz]ed|tic (?:route|path(?:way)?))|(?:synthetic"
+        r" |reaction )?(?:route|pathway)) (?:of|to|for|towards?) (?:the )?(?:\w+ ){0,3}(?:fentanyl"
+        r"|carfentanil|nitazenes?|sarin|soman|tabun|vx|novichok|ricin|abrin|mustard gas|sulfur"
+        r" mustard|lewisite|methamphetamine|mdma|heroin|tetrodotoxin|botulinum toxin"
+        r"|dimethylmercury|tatp|hmtd|acetone peroxide)\b",
+        score=0.93,
+    ),
     # --- writing disinformation, reproducing copyrighted text ---------------------------------
     _rule(
         "misinformation_en",
@@ -466,6 +525,27 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:write|create|make|generate|draft) (?:me )?(?:a |an |some )?(?:convincing |persuasive )?"
         r"(?:fake news|hoax|false|fake|misleading|conspiracy|propaganda|disinformation) (?:article|story"
         r"|post|news|tweet|claim|report|video script|website)",
+        score=0.9,
+    ),
+    # Writing that asserts a known hoax marker ("arguing that the moon landing was faked", "the
+    # victims were paid actors", "the death toll was inflated") or talks people out of vaccines
+    # or medicine. "Arguing that it was not a hoax", "explain why they do not cause autism" pass.
+    _rule(
+        "misinformation_claims_en",
+        "misinformation",
+        r"\b(?:article|essay|post|blog|op-?ed|thread|tweets?|story|report|piece|speech|letter"
+        r"|email|video script|pamphlet|leaflet|flyer|message|reply|comment)s?\b.{0,60}"
+        r"\b(?:claiming|arguing|suggesting|saying|insisting|proving|stating|alleging|implying"
+        r"|persuading (?:\w+ ){0,2}|convincing (?:\w+ ){0,2})"
+        r"(?:that |how )?.{0,80}(?<!not )(?<!n't )(?<!never )\b(?:(?:was|were|is|are) (?:all |just |really |actually "
+        r"|secretly |in fact )?(?:a hoax|hoaxes|faked|fake|staged|(?:an )?inside jobs?|(?:a )?false"
+        r" flags?|(?:paid |crisis )actors)|never (?:really )?(?:happened|took place|existed)"
+        r"|(?:cause|causes|caused) autism|death toll (?:was|is) (?:\w+ )?(?:exaggerated|inflated"
+        r"|made up))\b",
+        r"\b(?:convinc|persuad|encourag|tell|urg)\w* (?:\w+ ){0,3}(?:not to|to stop|to avoid"
+        r"|to refuse|against) (?:vaccinat\w+|get(?:ting)? (?:\w+ )?(?:vaccinated|vaccines?|jabs?"
+        r"|jabbed)|wear(?:ing)? (?:face )?masks|tak(?:e|ing) (?:their|his|her|your) (?:medicine"
+        r"|medication|insulin|cancer treatment|chemotherapy))\b",
         score=0.9,
     ),
     _rule(
