@@ -44,6 +44,7 @@ from tutor.errors import ModelError
 from tutor.llm import attention, lean
 from tutor.llm.detokenize import IncrementalText
 from tutor.llm.kvcache import SlotCache
+from tutor.llm.quantize import release_freed_memory
 
 logger = logging.getLogger(__name__)
 
@@ -456,6 +457,7 @@ class Engine:
                     self.cache.copy(longest, 0, len(self._held[longest]))
                     self._held[0] = self._held[longest]
                 self.cache.keep_slots(1)
+            release_freed_memory()  # the allocator keeps freed buffers unless asked to give back
         except Exception:  # never a loop of failures: start the next burst from nothing
             logger.exception("the %s worker could not shrink its cache; emptied it", self.name)
             self.cache.clear()
