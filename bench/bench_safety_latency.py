@@ -2,19 +2,22 @@
 
     .venv/bin/python -m bench.bench_safety_latency [--per-set 80] [--split dev] [--json]
 
-Each prompt (cut to 2,000 characters, as the pipeline does) goes through the input filter
+Each prompt (shortened to 2,000 characters, as the pipeline does) goes through the input filter
 (rules, redaction, profanity, classifier) once per variant, in a shuffled order per prompt, with
 the embedder's query cache emptied before each call, so every variant pays for its embedding
 and all of them share whatever else the machine is doing at that moment. On a shared 2-core
 machine absolute figures swing with the other jobs: compare the variants of one run (medians
 and ratios), not runs.
 
-Variants (torch threads for the query embedding; how a long message is read):
-- ``now``: one thread; two short windows (first 160 and last 180 characters), the default;
-- ``wide_windows``: one thread; two 300-character windows (as before this change);
+Variants (torch threads for the query embedding; how a long message is read; its arithmetic):
+- ``now``: one thread; two short windows (first 160 and last 180 characters); bf16 autocast
+  where the CPU has native bf16 (the embedder's ``query_bf16``), the default;
+- ``float32_queries``: the same in float32;
+- ``wide_windows``: one thread; two 300-character windows (as before round two);
 - ``before``: the process's torch thread count (2 here); two 300-character windows.
-Per set it prints p50/p95 per variant, and a breakdown of the default by layer (rules,
-redaction, profanity, embedding). Prompts come from the dev splits (``--split test`` only to
+Per set it prints p50/p95 per variant, a breakdown of the default by layer (rules, redaction,
+profanity, embedding), and how many messages got another action in float32 than by default
+(``changed_by_float32``). Prompts come from the dev splits (``--split test`` only to
 confirm).
 """
 
@@ -32,6 +35,7 @@ from bench.common import SHARED_DATA, percentile, write_result
 from eval import safety_datasets as sd
 from retrieval.embedders import load_embedder
 from tutor.config import Settings
+from tutor.pipeline import shorten_message
 from tutor.safety import classifier
 from tutor.safety.classifier import windows
 from tutor.safety.layered import LayeredFilter
@@ -66,24 +70,30 @@ def main() -> int:
     safety.warm_up()
     cache = getattr(embedder, "query_cache", None)
     default_threads = getattr(embedder, "query_threads", 0)
+    default_bf16 = bool(getattr(embedder, "query_bf16", False))
     reads = (classifier.HEAD_CHARS, classifier.TAIL_CHARS)
-    variants: dict[str, tuple[int, tuple[int, int]]] = {
-        "now": (default_threads, reads),
-        "wide_windows": (default_threads, (300, 300)),
-        "before": (0, (300, 300)),
+    Variant = tuple[int, tuple[int, int], bool]
+    variants: dict[str, Variant] = {
+        "now": (default_threads, reads, default_bf16),
+        "float32_queries": (default_threads, reads, False),
+        "wide_windows": (default_threads, (300, 300), default_bf16),
+        "before": (0, (300, 300), False),
     }
     rng = random.Random(0)
+    actions: dict[str, tuple[str, ...]] = {}
 
-    def check(text: str, variant: tuple[int, tuple[int, int]]) -> float:
-        threads, (classifier.HEAD_CHARS, classifier.TAIL_CHARS) = variant
+    def check(text: str, variant: Variant, name: str = "") -> float:
+        threads, (classifier.HEAD_CHARS, classifier.TAIL_CHARS), bf16 = variant
         if cache is not None:
             cache.clear()
         if hasattr(embedder, "query_threads"):
             embedder.query_threads = threads
+            embedder._query_bf16 = bf16
         started = time.perf_counter()
-        safety.check(text, layer="input")
+        screened = safety.check(text, layer="input")
         elapsed = (time.perf_counter() - started) * 1000
         classifier.HEAD_CHARS, classifier.TAIL_CHARS = reads
+        actions[name] = tuple(sorted(d.action for d in screened.decisions))
         return elapsed
 
     for text in ("What is an atom?", "How do plants make food?"):
@@ -97,15 +107,18 @@ def main() -> int:
         rng.shuffle(items)
         timings: dict[str, list[float]] = {v: [] for v in variants}
         parts: dict[str, list[float]] = {k: [] for k in ("rules", "redact", "profanity", "embed")}
+        changed = 0
         for item in items[: args.per_set]:
-            text = item.prompt.strip()[:2000]
+            text = shorten_message(item.prompt.strip(), 2000)
             order = list(variants)
             rng.shuffle(order)
             for name_ in order:
-                timings[name_].append(check(text, variants[name_]))
+                timings[name_].append(check(text, variants[name_], name_))
+            changed += actions["now"] != actions["float32_queries"]
             # The default variant's layers, one at a time.
             if hasattr(embedder, "query_threads"):
                 embedder.query_threads = default_threads
+                embedder._query_bf16 = default_bf16
             a = time.perf_counter()
             match_rules(text, "input", normalised=normalise(text))
             b = time.perf_counter()
@@ -123,15 +136,18 @@ def main() -> int:
         for v in variants:
             everything[v] += timings[v]
         entry: dict[str, Any] = {v: stats(t) for v, t in timings.items()}
-        for v in ("wide_windows", "before"):
+        for v in ("float32_queries", "wide_windows", "before"):
             entry[f"p95_{v}_over_now"] = round(entry[v]["p95"] / max(entry["now"]["p95"], 1e-9), 2)
+        entry["changed_by_float32"] = changed
         entry["layers_now"] = {k: stats(t) for k, t in parts.items()}
         results["sets"][name] = entry
         if not args.json:
             print(name, json.dumps(entry), flush=True)
     results["overall"] = {v: stats(t) for v, t in everything.items()}
+    results["query_bf16"] = default_bf16
     if hasattr(embedder, "query_threads"):
         embedder.query_threads = default_threads
+        embedder._query_bf16 = default_bf16
     path = write_result("safety_latency", results)
     print(json.dumps(results["overall"]) if not args.json else json.dumps(results, indent=1))
     print(f"wrote {path}")

@@ -145,9 +145,42 @@ def test_real_cached_query_equals_a_fresh_encoding(real_embedder: Embedder):
     cached = real_embedder.embed([text], query=True)
     again = real_embedder.embed([text], query=True)
     assert isinstance(real_embedder, SentenceTransformerEmbedder)
-    fresh = real_embedder._encode([text])
     np.testing.assert_array_equal(cached, again)
-    np.testing.assert_allclose(cached, fresh, atol=1e-6)
+    real_embedder.query_cache.clear()
+    np.testing.assert_array_equal(real_embedder.embed([text], query=True), cached)
+    document = real_embedder._encode([text])[0]  # documents are always float32
+    if real_embedder.query_bf16:  # bf16 autocast on this CPU: the same vector, to 1e-4
+        assert float(np.dot(cached[0], document)) > 0.9999
+    else:
+        np.testing.assert_allclose(cached[0], document, atol=1e-6)
+
+
+@pytest.mark.real_models
+def test_real_query_in_float32_when_bf16_is_off(real_embedder: Embedder):
+    assert isinstance(real_embedder, SentenceTransformerEmbedder)
+    text = "Why do leaves change colour in autumn?"
+    saved = real_embedder._query_bf16
+    try:
+        real_embedder._query_bf16 = False
+        real_embedder.query_cache.clear()
+        query = real_embedder.embed([text], query=True)
+    finally:
+        real_embedder._query_bf16 = saved
+        real_embedder.query_cache.clear()
+    np.testing.assert_allclose(query[0], real_embedder._encode([text])[0], atol=1e-6)
+
+
+def test_bf16_queries_only_where_the_cpu_computes_bf16(monkeypatch: pytest.MonkeyPatch):
+    torch = pytest.importorskip("torch")
+    from retrieval.embedders.sentence_transformer import native_bf16_cpu
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert native_bf16_cpu() is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert native_bf16_cpu() is True
+    embedder = SentenceTransformerEmbedder(Path("unused"), query_bf16=False)
+    assert embedder.query_bf16 is False
 
 
 def test_a_query_is_embedded_on_one_torch_thread_and_the_count_is_put_back():

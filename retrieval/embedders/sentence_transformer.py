@@ -9,6 +9,11 @@ pool waits for a descheduled worker at every operator: measured side by side whi
 ran, one thread embedded a message in 20 ms at the median and two in 500 ms
 (``bench/bench_safety_latency.py``); a short query gains little from a second thread even on a
 quiet machine. Documents (ingest, large batches) keep the process's thread count.
+
+On a CPU with native bfloat16 arithmetic (AVX-512 BF16 or AMX), a query is encoded under bf16
+autocast (``query_bf16``, default: when the CPU has it): a long message's two windows took 16 ms
+instead of 24.5 ms here, and the vectors kept a cosine of 0.99998 with float32's. Documents stay
+float32, and so does every query on a CPU without it (emulated bf16 would be slower).
 """
 
 from __future__ import annotations
@@ -36,9 +41,11 @@ class SentenceTransformerEmbedder:
         batch_size: int = 64,
         query_cache_size: int = DEFAULT_SIZE,
         query_threads: int = 1,
+        query_bf16: bool | None = None,
     ) -> None:
         self.path = path
         self.query_threads = query_threads  # 0: the process's torch thread count
+        self._query_bf16 = query_bf16  # None: when the CPU computes bf16 natively
         self.model_id = model_id or path.name
         self._device = None if device == "auto" else device
         self._batch_size = batch_size
@@ -100,7 +107,8 @@ class SentenceTransformerEmbedder:
         missing = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
         fresh: dict[str, np.ndarray] = {}
         if missing:
-            with self._threads(self.query_threads if self._on_cpu() else 0):
+            on_cpu = self._on_cpu()
+            with self._threads(self.query_threads if on_cpu else 0), self._bf16(on_cpu):
                 encoded = self._encode(missing)
             fresh = dict(zip(missing, encoded, strict=True))
             for text, vector in fresh.items():
@@ -110,6 +118,20 @@ class SentenceTransformerEmbedder:
 
     def _on_cpu(self) -> bool:
         return str(getattr(self._load(), "device", "cpu")).startswith("cpu")
+
+    @property
+    def query_bf16(self) -> bool:
+        """Whether queries are encoded under bf16 autocast on the CPU (see the module doc)."""
+        if self._query_bf16 is None:
+            self._query_bf16 = native_bf16_cpu()
+        return self._query_bf16
+
+    def _bf16(self, on_cpu: bool) -> contextlib.AbstractContextManager[Any]:
+        if not (on_cpu and self.query_bf16):
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16)
 
     @staticmethod
     @contextlib.contextmanager
@@ -139,3 +161,13 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def native_bf16_cpu() -> bool:
+    """True when this CPU does bfloat16 arithmetic in hardware (AVX-512 BF16 or AMX)."""
+    try:
+        import torch
+
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except (ImportError, AttributeError, RuntimeError):  # an older torch: stay in float32
+        return False
