@@ -95,6 +95,25 @@ def test_warm_up_names_the_models_the_server_has(llama_server: str):
 
 
 @pytest.mark.real_models
+def test_two_learners_at_once_both_get_whole_answers(remote: OpenAICompatibleModel):
+    # llama_cpp.server cuts off the stream it is writing when another request arrives unless
+    # started with --interrupt_requests false (as running_llamacpp_server does)
+    other = [{"role": "user", "content": "Name three things plants need to grow."}]
+    alone = [generate(remote, m, max_new_tokens=48) for m in (QUESTION, other)]
+    together: list[str] = ["", ""]
+
+    def ask(index: int, messages: list[dict[str, str]]) -> None:
+        together[index] = generate(remote, messages, max_new_tokens=48)
+
+    threads = [threading.Thread(target=ask, args=pair) for pair in enumerate([QUESTION, other])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert together == alone
+
+
+@pytest.mark.real_models
 def test_closing_early_leaves_the_server_usable(remote: OpenAICompatibleModel):
     pieces = remote.stream(QUESTION, max_new_tokens=200)
     assert next(pieces)
