@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -19,17 +18,12 @@ import httpx
 from tests.test_accounts import add_user, login
 from tests.test_server import add_course, make_services, message_text, read_events
 from tutor.config import Settings
+from tutor.llm.llamacpp_server import free_port
 from tutor.transcripts.backend import Backend
 from tutor.transcripts.db import Database
 from tutor.transcripts.store import SQLiteTranscriptStore, TurnFilter
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def check_database(path: Path) -> SQLiteTranscriptStore:
