@@ -129,6 +129,27 @@ def test_int8_linear_is_row_independent_and_close() -> None:
     assert all(not isinstance(m, torch.nn.Linear) for m in model)
 
 
+def test_a_mapped_cache_table_has_the_file_s_numbers_and_never_writes_back(
+    tmp_path: Path,
+) -> None:
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import load_file, save_file
+
+    from tutor.llm.int8_cache import mapped_tensor
+
+    table = torch.randn(300, 24)
+    path = tmp_path / "cache.safetensors"
+    save_file({"float.a": torch.ones(3), "float.table": table, "z": torch.zeros(2)}, path)
+    mapped = mapped_tensor(path, "float.table")
+    assert mapped.dtype == torch.float32
+    assert torch.equal(mapped, table)
+    assert str(path) in Path("/proc/self/maps").read_text()
+    mapped[0] = 7.0  # copy-on-write: this process sees it, the file does not change
+    assert torch.equal(load_file(path)["float.table"], table)
+    with pytest.raises(KeyError):
+        mapped_tensor(path, "float.missing")
+
+
 def test_fused_siblings_equal_separate_int8_layers() -> None:
     torch = pytest.importorskip("torch")
     from tutor.llm.int8 import Int8GroupMember, Int8Linear, quantize_int8
@@ -355,6 +376,9 @@ def test_int8_weights_load_from_their_cache_with_the_same_replies(
         assert again.loaded_from_cache is True
         assert again.quantization == "int8"
         assert _sequential(again, PROMPTS[:2]) == expected
+        # The token embeddings stay in the cache file, mapped, rather than copied into memory.
+        cache_file = str(int8_model.cache_path / int8_cache.file_name())
+        assert cache_file in Path("/proc/self/maps").read_text()
     finally:
         again.close()
 

@@ -114,9 +114,15 @@ def _load(config_folder: Path, source: Path) -> Any:
         for part, member in enumerate(entry["members"]):
             linear = model.get_submodule(member)
             _replace(model, member, Int8GroupMember(group, part, linear))
-    # Copies, not views: a view of the file's memory map (the embedding table) would keep the
-    # map open and every page of it read while packing the int8 weights resident.
-    floats = {key.removeprefix("float."): value.clone() for key, value in tensors.items()}
+    # Copies, not views: a view of safe_open's map of the whole file would keep every page read
+    # while packing the int8 weights resident. Large float tables (the token embeddings) are
+    # mapped on their own instead, see :func:`mapped_tensor`.
+    floats = {
+        key.removeprefix("float."): (
+            mapped_tensor(source, key) if value.nbytes >= MAP_AT_BYTES else value.clone()
+        )
+        for key, value in tensors.items()
+    }
     tensors.clear()
     missing, unexpected = model.load_state_dict(floats, strict=False, assign=True)
     if missing or unexpected:
@@ -124,6 +130,36 @@ def _load(config_folder: Path, source: Path) -> Any:
     model.eval()
     release_freed_memory()
     return model
+
+
+def mapped_tensor(path: Path, key: str) -> torch.Tensor:
+    """Tensor ``key`` of safetensors file ``path`` as a private, copy-on-write map of its bytes.
+
+    A token-embedding table is read one row per token: mapped, only the pages of tokens a
+    learner actually used are ever read into memory (SmolLM2's float32 table is 113 MB, of
+    which a chat touches a few hundred KB), and the kernel may drop them again under pressure.
+    The numbers are the file's, so replies are unchanged. The cache file is only ever
+    replaced whole (``os.replace``), never rewritten in place, so the map stays valid.
+    """
+    import numpy as np
+
+    with path.open("rb") as handle:
+        header_size = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(header_size))
+    entry = header[key]
+    dtype = _NUMPY_DTYPES.get(entry["dtype"])
+    if dtype is None:
+        raise ValueError(f"{key}: cannot map dtype {entry['dtype']}")
+    begin, end = entry["data_offsets"]
+    shape = tuple(entry["shape"])
+    if end - begin != int(np.prod(shape)) * np.dtype(dtype).itemsize:
+        raise ValueError(f"{key}: size does not match its shape")
+    array = np.memmap(path, dtype=dtype, mode="c", offset=8 + header_size + begin, shape=shape)
+    return torch.from_numpy(array)
+
+
+MAP_AT_BYTES = 16 << 20  # float tensors from this size on are mapped, not copied
+_NUMPY_DTYPES = {"F32": "<f4", "F16": "<f2"}
 
 
 def _put(tensors: dict[str, torch.Tensor], name: str, packed: _PackedInt8) -> None:
