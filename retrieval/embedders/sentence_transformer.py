@@ -1,5 +1,9 @@
 """The real embedder: any local sentence-transformers folder (all-MiniLM-L6-v2 by default).
 
+A plain folder (encoder, mean or first-token pooling, normalisation) runs through
+:mod:`retrieval.embedders.st_folder` with the same arithmetic and without importing the
+sentence-transformers library; any other folder loads with the library.
+
 Query embeddings are kept in a small LRU cache (``query_cache_size`` entries): the safety
 classifier and the retriever embed the same redacted message, and the second pays nothing.
 
@@ -27,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.embedders import st_folder
 from retrieval.embedders.query_cache import DEFAULT_SIZE, QueryCache
 from tutor.errors import MissingDependency, ModelError
 
@@ -61,6 +66,12 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                try:
+                    self._model = st_folder.load(self.path, device=self._device)
+                except Exception as exc:  # any load failure becomes one actionable error
+                    raise ModelError(f"cannot load the embedder at {self.path}: {exc}") from exc
+                if self._model is not None:
+                    return self._model
                 try:
                     from sentence_transformers import SentenceTransformer
                 except ImportError as exc:
@@ -153,7 +164,10 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(before)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._load().encode(
+        model = self._load()
+        if isinstance(model, st_folder.FolderEncoder):
+            return model.encode(texts, batch_size=self._batch_size)
+        vectors = model.encode(
             list(texts),
             batch_size=self._batch_size,
             normalize_embeddings=True,

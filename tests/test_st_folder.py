@@ -1,0 +1,119 @@
+"""The sentence-transformers folder reader: the library's vectors without the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.embedders import st_folder
+from tutor import model_paths
+
+TEXTS = [
+    "Photosynthesis turns light, water and carbon dioxide into sugar and oxygen.",
+    "What is the pH of pure water at 25 degrees?",
+    "Die Photosynthese findet in den Chloroplasten statt.",
+    "¿Cuántos protones tiene un átomo de carbono?",
+    "水は何度で沸騰しますか",
+    "",
+    "a",
+    "Newton's second law: force equals mass times acceleration. " * 40,  # past 256 tokens
+    "for i in range(5): print(i)",
+]
+
+
+def _folder(tmp_path: Path, modules: list[str], pooling: dict[str, object]) -> Path:
+    folder = tmp_path / "model"
+    (folder / "1_Pooling").mkdir(parents=True)
+    entries = [
+        {"idx": i, "name": str(i), "path": ["", "1_Pooling", "2_Normalize", "3"][i], "type": kind}
+        for i, kind in enumerate(modules)
+    ]
+    (folder / "modules.json").write_text(json.dumps(entries))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 128}))
+    return folder
+
+
+MEAN = {"word_embedding_dimension": 8, "pooling_mode_mean_tokens": True}
+
+
+def test_a_plain_folder_is_read_and_any_other_goes_to_the_library(tmp_path: Path) -> None:
+    plain = [st_folder.TRANSFORMER, st_folder.POOLING, st_folder.NORMALIZE]
+    assert st_folder._plan(_folder(tmp_path / "a", plain, MEAN)) == ("mean", True, 128)
+    assert st_folder._plan(_folder(tmp_path / "b", plain[:2], {"pooling_mode": "cls"})) == (
+        "cls",
+        False,
+        128,
+    )
+    dense = [*plain[:2], "sentence_transformers.models.Dense"]
+    assert st_folder._plan(_folder(tmp_path / "c", dense, MEAN)) is None
+    both = {**MEAN, "pooling_mode_max_tokens": True}
+    assert st_folder._plan(_folder(tmp_path / "d", plain, both)) is None
+    assert st_folder._plan(_folder(tmp_path / "e", plain, {"pooling_mode": "lasttoken"})) is None
+    prompts = _folder(tmp_path / "f", plain, MEAN)
+    (prompts / "config_sentence_transformers.json").write_text(
+        json.dumps({"prompts": {"query": "query: "}})
+    )
+    assert st_folder._plan(prompts) is None
+    broken = _folder(tmp_path / "g", plain, MEAN)
+    (broken / "modules.json").write_text("{not json")
+    assert st_folder._plan(broken) is None
+    assert st_folder._plan(tmp_path / "missing") is None
+
+
+@pytest.mark.real_models
+def test_vectors_equal_the_library_s_for_documents_and_queries() -> None:
+    torch = pytest.importorskip("torch")
+    from sentence_transformers import SentenceTransformer
+
+    path = model_paths.resolve_embedder("all-minilm-l6-v2")
+    library = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    ours = st_folder.load(path, device="cpu")
+    assert ours is not None
+    assert ours.max_seq_length == library.max_seq_length
+    assert ours.get_embedding_dimension() == 384
+
+    def library_encode(texts: list[str], batch_size: int) -> np.ndarray:
+        return np.asarray(
+            library.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        )
+
+    for batch_size in (64, 3):  # one batch; batches ordered by length across the list
+        np.testing.assert_array_equal(
+            ours.encode(TEXTS, batch_size=batch_size), library_encode(TEXTS, batch_size)
+        )
+    for pair in (TEXTS[1:3], TEXTS[6:8]):  # a query and its short windows, in bf16 as served
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            np.testing.assert_array_equal(ours.encode(pair), library_encode(pair, 64))
+    assert ours.encode([]).shape == (0, 384)
+
+
+@pytest.mark.real_models
+def test_the_default_embedder_does_not_import_the_library() -> None:
+    script = (
+        "import sys\n"
+        "from tutor.config import Settings\n"
+        "from tutor.services import load_embedder\n"
+        "embedder = load_embedder(Settings())\n"
+        "vectors = embedder.embed(['What is a mole in chemistry?'], query=True)\n"
+        "assert vectors.shape == (1, 384), vectors.shape\n"
+        "print(sorted(m for m in ('sentence_transformers', 'sklearn') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
