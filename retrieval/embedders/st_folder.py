@@ -124,22 +124,28 @@ def _plan(path: Path) -> tuple[str, bool, int] | None:
         modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
         types = [entry["type"] for entry in modules]
         if types not in ([TRANSFORMER, POOLING], [TRANSFORMER, POOLING, NORMALIZE]):
-            return _unsupported(path, f"modules {types}")
+            _unsupported(path, f"modules {types}")
+            return None
         if modules[0].get("path", "") != "":
-            return _unsupported(path, "an encoder outside the folder's root")
+            _unsupported(path, "an encoder outside the folder's root")
+            return None
         pooling = _pooling_mode(path / modules[1]["path"] / "config.json")
         if pooling is None:
-            return _unsupported(path, "a pooling other than mean or first token")
+            _unsupported(path, "a pooling other than mean or first token")
+            return None
         settings = _read_json(path / "sentence_bert_config.json")
         if settings.get("do_lower_case"):
-            return _unsupported(path, "do_lower_case")
+            _unsupported(path, "do_lower_case")
+            return None
         if (path / "config_sentence_transformers.json").is_file():
             extra = _read_json(path / "config_sentence_transformers.json")
             if extra.get("prompts") or extra.get("default_prompt_name"):
-                return _unsupported(path, "prompts")
+                _unsupported(path, "prompts")
+                return None
         max_seq_length = int(settings.get("max_seq_length") or 512)
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-        return _unsupported(path, f"unreadable settings ({exc})")
+        _unsupported(path, f"unreadable settings ({exc})")
+        return None
     return pooling, len(types) == 3, max_seq_length
 
 
