@@ -36,7 +36,7 @@ def load_safety_filter(settings: Settings, embedder: Embedder) -> SafetyFilter:
     from tutor.errors import ConfigError
 
     if settings.safety_filter == "layered":
-        return LayeredFilter(embedder)
+        return LayeredFilter(embedder, cache_dir=settings.cache_dir / "safety")
     if settings.safety_filter == "blocklist":
         return BlockListFilter()
     raise ConfigError(

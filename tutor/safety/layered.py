@@ -50,9 +50,10 @@ class LayeredFilter:
         weights: Path = WEIGHTS,
         profanity: bool = True,
         phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS,
+        cache_dir: Path | None = None,
     ) -> None:
         self.redactor = PiiRedactor(phone_regions)
-        self.profanity = ProfanityScorer() if profanity else None
+        self.profanity = ProfanityScorer(cache_dir) if profanity else None
         self.classifier = SafetyClassifier(embedder, weights) if embedder is not None else None
 
     def warm_up(self) -> None:
