@@ -101,7 +101,41 @@ def test_vectors_equal_the_library_s_for_documents_and_queries() -> None:
 
 
 @pytest.mark.real_models
-def test_the_default_embedder_does_not_import_the_library() -> None:
+def test_the_lean_bert_forward_equals_transformers_bit_for_bit() -> None:
+    torch = pytest.importorskip("torch")
+    from transformers import AutoTokenizer, BertModel
+
+    from retrieval.embedders import lean_bert
+
+    path = model_paths.resolve_embedder("all-minilm-l6-v2")
+    reference = BertModel.from_pretrained(str(path), add_pooling_layer=False).eval()
+    lean = lean_bert.load(path)
+    assert lean is not None
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    for batch in (TEXTS[:1], TEXTS[1:3], TEXTS):  # unpadded, padded, padded and truncated
+        features = tokenizer(
+            batch, padding=True, truncation=True, max_length=256, return_tensors="pt"
+        )
+        for bf16 in (False, True):
+            with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+                expected = reference(**features).last_hidden_state
+                got = lean(**features).last_hidden_state
+            assert torch.equal(got, expected)
+
+
+def test_only_plain_bert_folders_get_the_lean_forward(tmp_path: Path) -> None:
+    from retrieval.embedders import lean_bert
+
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "roberta"}))
+    assert lean_bert.load(tmp_path) is None
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert", "is_decoder": True}))
+    assert lean_bert.load(tmp_path) is None
+    (tmp_path / "config.json").write_text("{broken")
+    assert lean_bert.load(tmp_path) is None
+
+
+@pytest.mark.real_models
+def test_the_default_embedder_imports_neither_the_library_nor_transformers_models() -> None:
     script = (
         "import sys\n"
         "from tutor.config import Settings\n"
@@ -109,7 +143,8 @@ def test_the_default_embedder_does_not_import_the_library() -> None:
         "embedder = load_embedder(Settings())\n"
         "vectors = embedder.embed(['What is a mole in chemistry?'], query=True)\n"
         "assert vectors.shape == (1, 384), vectors.shape\n"
-        "print(sorted(m for m in ('sentence_transformers', 'sklearn') if m in sys.modules))\n"
+        "heavy = ('sentence_transformers', 'sklearn', 'transformers.modeling_utils')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(

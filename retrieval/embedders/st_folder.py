@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.embedders import lean_bert
+
 logger = logging.getLogger(__name__)
 
 TRANSFORMER = "sentence_transformers.models.Transformer"
@@ -95,27 +97,35 @@ def load(path: Path, *, device: str | None = None) -> FolderEncoder | None:
         return None
     pooling, normalize, max_seq_length = plan
     import torch
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoTokenizer
+
+    chosen = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    model: Any = lean_bert.load(path) if chosen == "cpu" else None
+    if model is None:
+        model = _transformers_encoder(path)
+    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(limit, int) and limit > 0:
+        max_seq_length = min(max_seq_length, limit)
+    model = model.to(chosen).eval()
+    return FolderEncoder(
+        model, tokenizer, pooling=pooling, normalize=normalize, max_seq_length=max_seq_length
+    )
+
+
+def _transformers_encoder(path: Path) -> Any:
+    from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # the unused pooler weights of BERT folders are expected
     try:
-        model = AutoModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False)
+        return AutoModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False)
     except TypeError:  # an encoder class without a pooler argument
-        model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        return AutoModel.from_pretrained(str(path), local_files_only=True)
     finally:
         hf_logging.set_verbosity(verbosity)
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    limit = getattr(model.config, "max_position_embeddings", None)
-    if isinstance(limit, int) and limit > 0:
-        max_seq_length = min(max_seq_length, limit)
-    chosen = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model = model.to(chosen).eval()
-    return FolderEncoder(
-        model, tokenizer, pooling=pooling, normalize=normalize, max_seq_length=max_seq_length
-    )
 
 
 def _plan(path: Path) -> tuple[str, bool, int] | None:
