@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -367,6 +369,7 @@ def test_int8_weights_load_from_their_cache_with_the_same_replies(
     cache_dir: Path, int8_model: TransformersModel
 ) -> None:
     from tutor.llm import int8_cache
+    from tutor.llm.standalone import StandaloneDecoder
 
     assert int8_model.cache_path is not None
     assert (int8_model.cache_path / int8_cache.file_name()).is_file()
@@ -376,11 +379,31 @@ def test_int8_weights_load_from_their_cache_with_the_same_replies(
         assert again.loaded_from_cache is True
         assert again.quantization == "int8"
         assert _sequential(again, PROMPTS[:2]) == expected
+        # Built without transformers' model classes, with the same replies (see standalone.py).
+        assert isinstance(again._model, StandaloneDecoder)
         # The token embeddings stay in the cache file, mapped, rather than copied into memory.
         cache_file = str(int8_model.cache_path / int8_cache.file_name())
         assert cache_file in Path("/proc/self/maps").read_text()
     finally:
         again.close()
+    # A start from the cache imports no transformers model code at all.
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tutor.llm.transformers_backend import TransformersModel\n"
+        "from tutor.model_paths import resolve_llm\n"
+        f"model = TransformersModel(resolve_llm('smollm2'), cache_dir=Path({str(cache_dir)!r}),"
+        " device='cpu', quantize='int8')\n"
+        "model.warm_up()\n"
+        "print(model.loaded_from_cache, 'transformers.modeling_utils' in sys.modules)\n"
+        "model.close()\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["True", "False"]
 
 
 @pytest.mark.real_models

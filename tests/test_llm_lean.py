@@ -8,6 +8,7 @@ rounding; int8 layers must agree with the int8 transformers forward closely.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -155,6 +156,47 @@ def test_int8_cache_round_trip_gives_the_same_logits(family: str, tmp_path: Any)
     expected = _run(_hf(model))
     for a, b in zip(_run(_hf(loaded)), expected, strict=True):
         assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2", "qwen3"])
+def test_the_int8_cache_without_transformers_models_gives_the_same_logits(
+    family: str, tmp_path: Any
+) -> None:
+    from tutor.llm import standalone
+
+    model = _model(family)
+    model.config.save_pretrained(tmp_path)
+    quantize_int8(model)
+    target = tmp_path / int8_cache.file_name()
+    assert int8_cache.save(model, target)
+    built = standalone.load(tmp_path, target)
+    assert built is not None
+    expected = _run(_lean(lean.LeanDecoder.of_model(model)))
+    for a, b in zip(_run(_lean(built.lean)), expected, strict=True):
+        assert torch.equal(a, b)
+    assert built.generation_config.eos_token_id == model.generation_config.eos_token_id
+
+
+def test_the_int8_cache_of_other_models_needs_transformers(tmp_path: Any) -> None:
+    from tutor.llm import standalone
+
+    model = _model("llama")
+    quantize_int8(model)
+    target = tmp_path / int8_cache.file_name()
+    assert int8_cache.save(model, target)
+    for change in (
+        {"rope_parameters": {"rope_type": "llama3", "rope_theta": 5e5, "factor": 8.0}},
+        {"hidden_act": "gelu"},
+        {"model_type": "gpt2"},
+        {"num_hidden_layers": 2},  # a layer left over: never silently ignored
+    ):
+        config = model.config.to_dict() | change
+        (tmp_path / "config.json").write_text(json.dumps(config))
+        assert standalone.load(tmp_path, target) is None, change
+    model.config.save_pretrained(tmp_path)
+    assert standalone.load(tmp_path, target) is not None
+    target.write_bytes(b"damaged")
+    assert standalone.load(tmp_path, target) is None
 
 
 def test_a_damaged_int8_cache_is_ignored(tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:

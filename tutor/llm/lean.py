@@ -53,21 +53,33 @@ class _Layer:
 
 
 class LeanDecoder:
-    """The decoder of a loaded Llama-family causal LM as a plain loop over its weights."""
+    """The decoder of a Llama-family causal LM as a plain loop over its weights.
 
-    def __init__(self, model: Any) -> None:
-        config = model.config
-        base = model.model
-        self.heads = config.num_attention_heads
-        self.kv_heads = getattr(config, "num_key_value_heads", None) or self.heads
-        self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.heads
-        self.eps = float(config.rms_norm_eps)
+    Built from a loaded transformers model (:meth:`of_model`) or, by ``standalone.py``, straight
+    from the int8 cache; both give the same parts and so the same arithmetic.
+    """
+
+    def __init__(
+        self,
+        *,
+        heads: int,
+        kv_heads: int,
+        head_dim: int,
+        eps: float,
+        embed: torch.Tensor,
+        rotary: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+        final_norm: torch.Tensor,
+        head: Product,
+        layers: list[_Layer],
+    ) -> None:
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, head_dim
+        self.eps = eps
         self.scaling = self.head_dim**-0.5
-        self.embed = base.embed_tokens.weight
-        self.rotary = base.rotary_emb
-        self.final_norm = base.norm.weight
-        self.head = _product(model.lm_head)
-        self.layers = [self._layer(layer) for layer in base.layers]
+        self.embed = embed
+        self.rotary = rotary
+        self.final_norm = final_norm
+        self.head = head
+        self.layers = layers
         half = self.head_dim // 2
         rotate = torch.zeros(self.head_dim, self.head_dim, dtype=self.embed.dtype)
         index = torch.arange(half)
@@ -76,7 +88,25 @@ class LeanDecoder:
         self.rotate = rotate.to(self.embed.device)
         self._qk_width = (self.heads + self.kv_heads) * self.head_dim
 
-    def _layer(self, layer: Any) -> _Layer:
+    @classmethod
+    def of_model(cls, model: Any) -> LeanDecoder:
+        config = model.config
+        base = model.model
+        heads = config.num_attention_heads
+        return cls(
+            heads=heads,
+            kv_heads=getattr(config, "num_key_value_heads", None) or heads,
+            head_dim=getattr(config, "head_dim", None) or config.hidden_size // heads,
+            eps=float(config.rms_norm_eps),
+            embed=base.embed_tokens.weight,
+            rotary=base.rotary_emb,
+            final_norm=base.norm.weight,
+            head=_product(model.lm_head),
+            layers=[cls._layer(layer) for layer in base.layers],
+        )
+
+    @staticmethod
+    def _layer(layer: Any) -> _Layer:
         attn, mlp = layer.self_attn, layer.mlp
         q_norm = getattr(attn, "q_norm", None)
         k_norm = getattr(attn, "k_norm", None)
@@ -147,7 +177,7 @@ def build(model: Any) -> LeanDecoder | None:
     if reason is not None:
         logger.info("the lean decoder does not run this model (%s): transformers forward", reason)
         return None
-    return LeanDecoder(model)
+    return LeanDecoder.of_model(model)
 
 
 def _unsupported(model: Any) -> str | None:

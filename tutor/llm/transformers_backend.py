@@ -265,7 +265,12 @@ class TransformersModel:
 
         if not (source.is_file() and (config_folder / "config.json").is_file()):
             return None
-        model = int8_cache.load(config_folder, source)
+        from tutor.llm import standalone
+
+        # The engine's lean forward needs no transformers model code (see standalone.py).
+        model: Any = standalone.load(config_folder, source)
+        if model is None:
+            model = int8_cache.load(config_folder, source)
         if model is None:
             return None
         from transformers import AutoTokenizer
