@@ -395,7 +395,8 @@ def test_int8_weights_load_from_their_cache_with_the_same_replies(
         f"model = TransformersModel(resolve_llm('smollm2'), cache_dir=Path({str(cache_dir)!r}),"
         " device='cpu', quantize='int8')\n"
         "model.warm_up()\n"
-        "print(model.loaded_from_cache, 'transformers.modeling_utils' in sys.modules)\n"
+        "heavy = ('transformers.modeling_utils', 'transformers.activations')\n"
+        "print(model.loaded_from_cache, any(name in sys.modules for name in heavy))\n"
         "model.close()\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
@@ -404,6 +405,32 @@ def test_int8_weights_load_from_their_cache_with_the_same_replies(
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["True", "False"]
+
+
+@pytest.mark.real_models
+def test_the_cached_model_s_tokenizer_equals_auto_tokenizer_s(
+    int8_model: TransformersModel,
+) -> None:
+    from transformers import AutoTokenizer
+
+    from tutor.llm.transformers_backend import load_tokenizer
+
+    assert int8_model.cache_path is not None
+    ours = load_tokenizer(int8_model.cache_path)
+    theirs = AutoTokenizer.from_pretrained(int8_model.cache_path)
+    assert type(ours) is type(theirs)
+    for text in [*PROMPTS, "  two  spaces\n\nand lines", "<|im_start|>user\nhi<|im_end|>", ""]:
+        assert ours.encode(text) == theirs.encode(text)
+        assert ours.decode(ours.encode(text)) == theirs.decode(theirs.encode(text))
+    for messages in (chat(PROMPTS[0]), [{"role": "system", "content": "Be brief."}, *chat("Hi")]):
+        assert ours.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True
+        ) == theirs.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    assert (ours.eos_token_id, ours.pad_token_id, ours.all_special_ids) == (
+        theirs.eos_token_id,
+        theirs.pad_token_id,
+        theirs.all_special_ids,
+    )
 
 
 @pytest.mark.real_models

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -273,10 +274,8 @@ class TransformersModel:
             model = int8_cache.load(config_folder, source)
         if model is None:
             return None
-        from transformers import AutoTokenizer
-
         self.loaded_from_cache = True
-        return model, AutoTokenizer.from_pretrained(config_folder)
+        return model, load_tokenizer(config_folder)
 
     @staticmethod
     def _load_folder(folder: Path, dtype: torch.dtype) -> tuple[Any, Any]:
@@ -405,6 +404,38 @@ class TransformersModel:
         new_tokens = min(max_new_tokens, self.context_window - len(ids))
         assert self._engine is not None
         return self._engine.submit(ids, new_tokens)
+
+
+def load_tokenizer(folder: Path) -> Any:
+    """``AutoTokenizer.from_pretrained(folder)``, without loading the model's config class when
+    the folder names the generic tokenizers backend.
+
+    ``AutoTokenizer`` reads the model config to choose a tokenizer class, and importing a config
+    class such as ``LlamaConfig`` pulls in transformers' model-loading machinery (0.75 s and
+    53 MB here). When ``tokenizer_config.json`` names ``TokenizersBackend`` (as a converted
+    model's does) and the model type is not one transformers overrides, ``AutoTokenizer`` ends
+    in that class anyway, so it is loaded directly; otherwise ``AutoTokenizer`` decides.
+    """
+    from transformers import AutoTokenizer
+
+    try:
+        settings = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return AutoTokenizer.from_pretrained(folder)
+    from transformers.models.auto import tokenization_auto
+
+    generic = (
+        settings.get("tokenizer_class") == "TokenizersBackend"
+        and "auto_map" not in settings
+        and (folder / "tokenizer.json").is_file()
+        and config.get("model_type")
+        not in tokenization_auto.MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS
+        and "tokenizer_class" not in config
+    )
+    if not generic:
+        return AutoTokenizer.from_pretrained(folder)
+    return tokenization_auto.TokenizersBackend.from_pretrained(folder)
 
 
 def _eos_token_ids(model: Any, tokenizer: Any) -> list[int]:
