@@ -23,6 +23,7 @@ import torch
 
 from tutor.llm import int8_cache, lean
 from tutor.llm.int8 import _PackedInt8
+from tutor.llm.quantize import release_freed_memory
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +110,10 @@ def _load(config_folder: Path, config: dict[str, Any], source: Path) -> Standalo
         if metadata.get("format") != int8_cache.FORMAT:
             raise ValueError(f"int8 cache format {metadata.get('format')!r}")
         layout = json.loads(metadata["layout"])
-        # Small tensors are copied out of the whole-file map (see int8_cache.load).
+        # The int8 rows are read once, into fbgemm's packed form; the small float tensors are
+        # copied out of the map so that it closes once the packing is done.
         tensors = {
-            key: handle.get_tensor(key).clone()
+            key: handle.get_tensor(key) if key.endswith(".int8") else handle.get_tensor(key).clone()
             for key in handle.keys()  # noqa: SIM118
             if key != "float.model.embed_tokens.weight"
         }
@@ -165,6 +167,7 @@ def _load(config_folder: Path, config: dict[str, Any], source: Path) -> Standalo
         head=head,
         layers=layers,
     )
+    release_freed_memory()  # the int8 rows' copies made while packing
     return StandaloneDecoder(decoder, config, GenerationSettings(_eos(config_folder, config)))
 
 
