@@ -238,7 +238,9 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r" off\b|\bblow(?:ing)? (?:out|up) (?:the )?candles?\b"
             r"|\bblow(?:ing)? (?:my |your |their )?nose\b|\bdie (?:of |from )?laugh(?:ing|ter)\b"
             r"|\bdying (?:to|of) (?:see|know|meet|try|go|laughter|boredom|embarrassment)\b"
-            r"|\bmake a killing\b|\b(?:shoot|shooting) my shot\b"
+            r"|\bmake a killing\b|\b(?:shoot|shooting) my shot\b|\bto die for\b"
+            r"|\bblow(?:ing)? up (?:my |our |a |the )?(?:\w+ )?(?:channel|business|account|page"
+            r"|brand|shop|podcast|blog|band) on (?:tiktok|instagram|youtube|twitch|social media)\b"
             r"|\bset (?:the world|the stage|the dance floor) on fire\b"
             r"|\bbreak a leg\b|\bbury the hatchet\b|\bkill two birds\b|\bknock (?:'?em|them|it)"
             r" (?:dead|out of the park)\b|\bbreak (?:a|the|my|this|that|your) (?:bad )?(?:habit|ice"
@@ -350,6 +352,16 @@ _CONTEXTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:" + "|".join(re.escape(name) for name in _FICTIONAL) + r")(?:'s|s'|')?\b",
         ),
         (
+            # round five: a question framed by a school or clinical lesson ("in first aid class,
+            # what are the signs of an overdose?"). The learner's own plan removes it, as for
+            # history and definitions.
+            "lesson",
+            r"\b(?:in|for|during) (?:my |our |a |the |today'?s )?(?:first aid|health|biology"
+            r"|chemistry|physics|pharmacology|nursing|medical|anatomy|science|history|drama"
+            r"|media studies|law|criminology|psychology|sociology|pshe|citizenship|religious"
+            r" studies|re) (?:class|lesson|course|module|homework|revision)\b",
+        ),
+        (
             "definition",
             r"^(?:what|who) (?:is|are|was|were) (?!my |your |his |her |their |our )(?:an? |the )?"
             r"[\w-]+(?: [\w-]+){0,2} ?\??$"
@@ -381,7 +393,7 @@ def safe_contexts(normalised: str) -> list[str]:
     # The learner's own plans are not history, a definition or a film's plot ("what bomb from
     # the war can I use today", "how do I poison someone like in the film").
     if _OWN_PLAN.search(normalised):
-        found = [name for name in found if name not in {"history", "definition", "plot"}]
+        found = [name for name in found if name not in {"history", "definition", "plot", "lesson"}]
     return found
 
 

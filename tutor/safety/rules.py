@@ -137,7 +137,7 @@ RULES: tuple[Rule, ...] = (
         # hopelessness, wanting to disappear, not wanting to be here
         r"\b(?:want|wanna|wish i could|going|need) to (?:just )?(?:disappear|vanish|not exist)\b",
         r"\b(?:don'?t|do not|no longer) want to be (?:here|around|alive) (?:any ?more|now)\b",
-        r"\bi(?:'m| am) (?:so )?(?:done|finished) with (?:everything|life|it all|living)\b",
+        r"\bi(?:'m| am) (?:so )?(?:done|finished)[ .,!-]{1,4}with (?:everything|life|it all|living)\b",
         r"\b(?:everything|life|my life) (?:is|feels|seems) (?:so )?(?:hopeless|pointless"
         r"|meaningless|worthless)\b|\bmy life is (?:not worth|worth nothing)",
         r"\bi(?:'m| am) (?:just )?a burden (?:to|on|for) (?:everyone|everybody|my|people|them)",
@@ -227,11 +227,37 @@ RULES: tuple[Rule, ...] = (
         r"|building|bridge|cliff)\b.{0,40}\b(?:not survive|never survive|die|be fatal)\b",
         r"\bi(?:'ve| have)? (?:wrote|written|writing|write|left|hid|hidden) (?:my |some )?goodbye"
         r" (?:letters?|notes?|messages?)\b",
+        # round five: factual questions that are really a crisis, and shorter despair
+        r"^(?:what'?s|what is) the point(?: of (?:living|anything|trying|being here|going on"
+        r"|it all))? any ?more\b",
+        r"^how (?:high|tall) (?:does|do|should|must|would) (?:a |the )?(?:bridge|building|roof"
+        r"|cliff|tower|balcony|window|car park) (?:need to |have to )?be ?[?.!]*$",
+        r"\b(?:jump\w*|fall\w*) (?:off|from) .{0,30}\bpainless\b|\bpainless\b.{0,40}"
+        r"\b(?:jump\w*|fall\w*) (?:off|from)\b",
+        r"^(?!.*\b(?:halloween|decorations?|hangman|history|historical|western|film|movie|knots? for"
+        r" (?:sailing|climbing|scouts))\b).*\b(?:i|me|my)\b.{0,60}\bnoose\b",
+        r"\b(?:overdose|od|lethal|fatal)\b.{0,60}\bi(?:'ve| have)? (?:got )?(?:a |an )?(?:full"
+        r"|whole|entire) (?:box|bottle|pack|packet|strip|tub)\b|\bi(?:'ve| have)? (?:got )?(?:a "
+        r"|an )?(?:full|whole|entire) (?:box|bottle|pack|packet|strip|tub)\b.{0,60}\b(?:overdose"
+        r"|lethal|fatal)\b",
+        r"\b(?:blade|razor)s?\b.{0,40}\bcut (?:deep|deeper|deeply) ?[?.!]*$",
+        r"\b(?:pills|medicines?|medications?|tablets|drugs|doses?|amounts?|lethal|deadly"
+        r"|dangerous)\b.{0,60}\basking for (?:me|myself)\b",
+        r"\b(?:drink|take|swallow|eat)\b.{0,40}\b(?:make|so) (?:it all|everything) (?:stop|stops"
+        r"|end|ends|go away|goes away)\b",
+        r"\b(?:items?|things?|objects?|tools?|stuff|what)\b.{0,40}\b(?:be )?used (?:for|to)"
+        r" (?:self[- ]?harm|suicide|kill (?:myself|yourself|oneself)|hurt (?:myself|yourself"
+        r"|oneself))\b",
         # abuse disclosure in other words
         r"\bcomes? into my (?:room|bed) at night\b|\btouches me and (?:says|tells)\b",
         r"\b(?:says|said|told me) (?:it'?s|it is|this is) our (?:little )?secret\b",
         r"\blocks me (?:in|up)\b|\bbruises from my\b",
         r"\b(?:wants|asked|asks) me to meet (?:him|her|them) (?:alone |secretly )?without telling\b",
+        r"\b(?:makes|made|making|forces|forced|forcing) me (?:to )?(?:send|share|show) (?:him |her"
+        r" |them )?(?:photos|pictures|pics|nudes|videos|my body)\b",
+        r"\b(?:or|otherwise|if i don'?t,?) (?:he|she|they)(?:'ll| will| is going to| are going to)"
+        r" (?:share|post|send|show) (?:the |my )?(?:old |other )?(?:ones|pictures|photos|pics"
+        r"|nudes|videos)\b",
         score=0.95,
     ),
     _rule(
@@ -249,6 +275,8 @@ RULES: tuple[Rule, ...] = (
         r"\bje me (?:scarifie|mutile|coupe les (?:bras|poignets|veines))\b",
         r"\bje suis un fardeau\b|\bne (?:jamais|plus) me réveiller\b",
         r"\bje me fais vomir\b|\bje ne mange plus\b",
+        r"\b(?:sauter|me jeter) (?:du|d'un|de la|d'une|par la) (?:haut (?:du|d'un) )?(?:pont|toit"
+        r"|immeuble|fenêtre|falaise)\b",
         # de
         r"\bich will (?:einfach )?verschwinden\b|\bich will nicht mehr (?:hier sein|da sein)\b",
         r"\b(?:allen|jedem) (?:nur )?eine last\b|\bnicht mehr aufwachen\b",
@@ -327,6 +355,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:make|synthesi[sz]e|produce|weaponi[sz]e|brew) (?:sarin|vx|mustard gas|ricin|anthrax"
         r"|nerve (?:agent|gas)|chlorine gas at home|botulinum)\b",
         r"\b(?:3d[- ]?print(?:ed)?|untraceable|ghost) (?:a )?(?:gun|firearm|pistol|rifle)\b",
+        r"\bshoot(?:ing)? up (?:a |an |the |my |our |his |her |their )?(?:\w+ )?(?:school|class(?:room)?"
+        r"|canteen|cafeteria|church|mosque|synagogue|temple|mall|concert|party|office|college"
+        r"|university|campus|hospital)\b",
         r"\b(?:buy|get) (?:a )?(?:gun|firearm|pistol) without (?:a )?(?:license|licence|background check|id)\b",
         score=0.95,
     ),
@@ -383,6 +414,17 @@ RULES: tuple[Rule, ...] = (
         r"|pornographic|explicit|sexual|nsfw|smutty?|lewd) (?:story|scene|content|roleplay|fantasy|chat)",
         r"\b(?:porn|pornography|hentai|onlyfans)\b",
         r"\b(?:seduce|sleep with|have sex with) (?:a |my )?(?:teacher|student|minor|child|kid|teen)",
+        # round five: grooming and abuse of children in blunt words
+        r"\b(?:how (?:do|can|could|would|should) (?:i|you|someone|one|a person)|ways? to|tips (?:on"
+        r"|for)|best way to) groom (?:a |an |the |my |young |little )?(?:child|children|kids?|minors?"
+        r"|girls?|boys?|teens?|teenagers?|students?|pupils?|\d{1,2}[- ]year[- ]olds?)\b",
+        r"\bso (?:that )?i (?:can|could) (?:be alone|get (?:close|closer)|spend time alone|shower"
+        r"|sleep over) with (?:the |some |young |little |their )?(?:kids|children|a child|minors"
+        r"|young (?:girls|boys)|little (?:girls|boys))\b",
+        r"\b(?:how (?:do|can|could) i|where can i|best way to|help me)\b.{0,25}\b(?:photos?"
+        r"|pictures?|pics|videos?|film|record|spy on|watch)\b.{0,30}\b(?:kids|children|girls|boys"
+        r"|minors|pupils)\b.{0,25}\b(?:changing|undress(?:ing)?|naked|in the showers?|showering"
+        r"|in (?:their|the) underwear)\b",
         score=0.93,
     ),
     # --- hate, harassment and bullying --------------------------------------------------------
