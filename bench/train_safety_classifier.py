@@ -12,7 +12,7 @@ positives on hard safe prompts by about a third at equal recall.
 
 Training data (test splits are never read for training or tuning; a guard refuses own
 examples that are near copies of a test prompt):
-- ``bench/safety/examples.tsv``: 1,493 examples written for the project (label<TAB>text),
+- ``bench/safety/examples.tsv``: 1,826 examples written for the project (label<TAB>text),
   many of them contrastive pairs ("kill a zombie process" / "kill the man across the road"),
   self-harm in indirect words (hopelessness, disappearing, self-injury, eating-disorder
   behaviours, abuse) in six languages, safe questions in games, kitchens, gardens, history,
@@ -282,8 +282,12 @@ def embed_all(embedder: object, texts: list[str], cache: Path | None) -> np.ndar
     """Embeddings of ``texts``; with ``cache``, only texts not embedded before are computed."""
     known: dict[str, np.ndarray] = {}
     if cache is not None and cache.is_file():
-        with np.load(cache) as data:
-            known = dict(zip((str(t) for t in data["texts"]), data["x"], strict=True))
+        try:
+            with np.load(cache) as data:
+                known = dict(zip((str(t) for t in data["texts"]), data["x"], strict=True))
+        except (OSError, ValueError, KeyError) as exc:  # another program's file, or damaged
+            print(f"ignoring the embedding cache {cache} ({exc!r}); it will be rewritten")
+            known = {}
     todo = sorted({t for t in texts if t not in known})
     if todo:
         started = time.perf_counter()
