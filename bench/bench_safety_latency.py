@@ -14,7 +14,9 @@ Variants (torch threads for the query embedding; how a long message is read; its
   where the CPU has native bf16 (the embedder's ``query_bf16``), the default;
 - ``float32_queries``: the same in float32;
 - ``wide_windows``: one thread; two 300-character windows (as before round two);
-- ``before``: the process's torch thread count (2 here); two 300-character windows.
+- ``before``: the process's torch thread count (2 here); two 300-character windows;
+- ``transformers_bert``: the default, with transformers' ``BertModel`` in place of the lean BERT
+  forward (``retrieval/embedders/lean_bert.py``; the same vectors, bit for bit).
 Per set it prints p50/p95 per variant, a breakdown of the default by layer (rules, redaction,
 profanity, embedding), and how many messages got another action in float32 than by default
 (``changed_by_float32``). Prompts come from the dev splits (``--split test`` only to
@@ -72,20 +74,25 @@ def main() -> int:
     default_threads = getattr(embedder, "query_threads", 0)
     default_bf16 = bool(getattr(embedder, "query_bf16", False))
     reads = (classifier.HEAD_CHARS, classifier.TAIL_CHARS)
-    Variant = tuple[int, tuple[int, int], bool]
+    encoders = _encoders(embedder)
+    Variant = tuple[int, tuple[int, int], bool, str]
     variants: dict[str, Variant] = {
-        "now": (default_threads, reads, default_bf16),
-        "float32_queries": (default_threads, reads, False),
-        "wide_windows": (default_threads, (300, 300), default_bf16),
-        "before": (0, (300, 300), False),
+        "now": (default_threads, reads, default_bf16, "lean"),
+        "float32_queries": (default_threads, reads, False, "lean"),
+        "wide_windows": (default_threads, (300, 300), default_bf16, "lean"),
+        "before": (0, (300, 300), False, "lean"),
     }
+    if "transformers" in encoders:
+        variants["transformers_bert"] = (default_threads, reads, default_bf16, "transformers")
     rng = random.Random(0)
     actions: dict[str, tuple[str, ...]] = {}
 
     def check(text: str, variant: Variant, name: str = "") -> float:
-        threads, (classifier.HEAD_CHARS, classifier.TAIL_CHARS), bf16 = variant
+        threads, (classifier.HEAD_CHARS, classifier.TAIL_CHARS), bf16, encoder = variant
         if cache is not None:
             cache.clear()
+        if encoders:
+            embedder._model.model = encoders[encoder]  # type: ignore[attr-defined]
         if hasattr(embedder, "query_threads"):
             embedder.query_threads = threads
             embedder._query_bf16 = bf16
@@ -107,7 +114,7 @@ def main() -> int:
         rng.shuffle(items)
         timings: dict[str, list[float]] = {v: [] for v in variants}
         parts: dict[str, list[float]] = {k: [] for k in ("rules", "redact", "profanity", "embed")}
-        changed = 0
+        changed = changed_encoder = 0
         for item in items[: args.per_set]:
             text = shorten_message(item.prompt.strip(), 2000)
             order = list(variants)
@@ -115,6 +122,10 @@ def main() -> int:
             for name_ in order:
                 timings[name_].append(check(text, variants[name_], name_))
             changed += actions["now"] != actions["float32_queries"]
+            if "transformers_bert" in variants:
+                changed_encoder += actions["now"] != actions["transformers_bert"]
+            if encoders:
+                embedder._model.model = encoders["lean"]  # type: ignore[attr-defined]
             # The default variant's layers, one at a time.
             if hasattr(embedder, "query_threads"):
                 embedder.query_threads = default_threads
@@ -136,9 +147,10 @@ def main() -> int:
         for v in variants:
             everything[v] += timings[v]
         entry: dict[str, Any] = {v: stats(t) for v, t in timings.items()}
-        for v in ("float32_queries", "wide_windows", "before"):
+        for v in [v for v in variants if v != "now"]:
             entry[f"p95_{v}_over_now"] = round(entry[v]["p95"] / max(entry["now"]["p95"], 1e-9), 2)
         entry["changed_by_float32"] = changed
+        entry["changed_by_transformers_bert"] = changed_encoder
         entry["layers_now"] = {k: stats(t) for k, t in parts.items()}
         results["sets"][name] = entry
         if not args.json:
@@ -152,6 +164,21 @@ def main() -> int:
     print(json.dumps(results["overall"]) if not args.json else json.dumps(results, indent=1))
     print(f"wrote {path}")
     return 0
+
+
+def _encoders(embedder: Any) -> dict[str, Any]:
+    """The query encoder's forward, lean and transformers' (empty: the library reads the folder)."""
+    from retrieval.embedders.lean_bert import LeanBert
+    from retrieval.embedders.st_folder import FolderEncoder
+
+    embedder.warm_up()
+    folder = getattr(embedder, "_model", None)
+    if not isinstance(folder, FolderEncoder) or not isinstance(folder.model, LeanBert):
+        return {}
+    from transformers import AutoModel
+
+    bert = AutoModel.from_pretrained(str(embedder.path), add_pooling_layer=False).eval()
+    return {"lean": folder.model, "transformers": bert}
 
 
 if __name__ == "__main__":
