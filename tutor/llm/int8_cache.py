@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from tutor.files import write_atomically
 from tutor.llm import smooth
 from tutor.llm.int8 import Int8Group, Int8GroupMember, Int8Linear, _PackedInt8
 from tutor.llm.quantize import release_freed_memory
@@ -66,15 +65,7 @@ def save(model: Any, target: Path) -> bool:
         tensors[f"float.{key}"] = value.detach().contiguous()
     metadata = {"format": FORMAT, "layout": json.dumps(layout)}
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        os.close(handle)
-        try:
-            save_file(tensors, temp, metadata=metadata)
-            os.replace(temp, target)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        write_atomically(target, lambda temp: save_file(tensors, str(temp), metadata=metadata))
     except OSError as exc:
         logger.warning("could not write the int8 cache %s: %s", target, exc)
         return False

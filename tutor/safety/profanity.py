@@ -14,9 +14,7 @@ package's version); later starts read them without importing scikit-learn or the
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 import threading
 from importlib import metadata
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from tutor.errors import MissingDependency
+from tutor.files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -95,17 +94,14 @@ class LinearProfanity:
 
     def save(self, target: Path) -> None:
         """Write the arrays to ``target`` atomically (a failure only logs)."""
+        save_arrays: Any = np.savez  # its stub types ** as allow_pickle
+
+        def write(temp: Path) -> None:
+            with temp.open("wb") as out:  # a file object: savez would add ".npz" to a name
+                save_arrays(out, **self.arrays)
+
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    save_arrays: Any = np.savez  # its stub types ** as allow_pickle
-                    save_arrays(out, **self.arrays)
-                os.replace(temp, target)
-            finally:
-                if os.path.exists(temp):
-                    os.unlink(temp)
+            write_atomically(target, write)
         except OSError as exc:
             logger.warning("could not cache the profanity model in %s: %s", target, exc)
 
