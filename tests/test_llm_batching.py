@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.python_subprocess import run_python
 from tutor.errors import ConfigError, ModelError
 from tutor.llm.detokenize import IncrementalText
 from tutor.llm.quantize import check_quantize, resolve_quantization
@@ -399,12 +398,7 @@ def test_int8_weights_load_from_their_cache_with_the_same_replies(
         "print(model.loaded_from_cache, any(name in sys.modules for name in heavy))\n"
         "model.close()\n"
     )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["True", "False"]
+    assert run_python(script).split() == ["True", "False"]
 
 
 @pytest.mark.real_models

@@ -143,13 +143,19 @@ def test_other_architectures_keep_the_transformers_forward() -> None:
     assert lean.build(transformers.LlamaForCausalLM(gelu)) is None
 
 
+def _cached_int8(family: str, folder: Any) -> tuple[Any, Any]:
+    """A small int8 model of ``family`` and its cache file (with its config) in ``folder``."""
+    model = _model(family)
+    model.config.save_pretrained(folder)
+    quantize_int8(model)
+    target = folder / int8_cache.file_name()
+    assert int8_cache.save(model, target)
+    return model, target
+
+
 @pytest.mark.parametrize("family", ["llama", "qwen2"])  # tied output head; biases on q/k/v
 def test_int8_cache_round_trip_gives_the_same_logits(family: str, tmp_path: Any) -> None:
-    model = _model(family)
-    model.config.save_pretrained(tmp_path)
-    quantize_int8(model)
-    target = tmp_path / int8_cache.file_name()
-    assert int8_cache.save(model, target)
+    model, target = _cached_int8(family, tmp_path)
     loaded = int8_cache.load(tmp_path, target)
     assert loaded is not None
     loaded.set_attn_implementation(attention.register())
@@ -164,11 +170,7 @@ def test_the_int8_cache_without_transformers_models_gives_the_same_logits(
 ) -> None:
     from tutor.llm import standalone
 
-    model = _model(family)
-    model.config.save_pretrained(tmp_path)
-    quantize_int8(model)
-    target = tmp_path / int8_cache.file_name()
-    assert int8_cache.save(model, target)
+    model, target = _cached_int8(family, tmp_path)
     built = standalone.load(tmp_path, target)
     assert built is not None
     expected = _run(_lean(lean.LeanDecoder.of_model(model)))
@@ -180,10 +182,7 @@ def test_the_int8_cache_without_transformers_models_gives_the_same_logits(
 def test_the_int8_cache_of_other_models_needs_transformers(tmp_path: Any) -> None:
     from tutor.llm import standalone
 
-    model = _model("llama")
-    quantize_int8(model)
-    target = tmp_path / int8_cache.file_name()
-    assert int8_cache.save(model, target)
+    model, target = _cached_int8("llama", tmp_path)
     for change in (
         {"rope_parameters": {"rope_type": "llama3", "rope_theta": 5e5, "factor": 8.0}},
         {"hidden_act": "gelu"},

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.python_subprocess import run_python
 from tutor.safety.profanity import LinearProfanity, ProfanityScorer, cache_file
 
 TEXTS = [
@@ -58,12 +56,4 @@ def test_a_cached_start_does_not_import_scikit_learn(tmp_path: Path) -> None:
         "assert scorer.score('you absolute shit') > 0.9\n"
         "print(sorted(m for m in ('sklearn', 'profanity_check') if m in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert run_python(script, timeout=120).strip().splitlines()[-1] == "[]"

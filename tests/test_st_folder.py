@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from retrieval.embedders import st_folder
+from tests.python_subprocess import run_python
 from tutor import model_paths
 
 TEXTS = [
@@ -146,9 +144,4 @@ def test_the_default_embedder_imports_neither_the_library_nor_transformers_model
         "heavy = ('sentence_transformers', 'sklearn', 'transformers.modeling_utils')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert run_python(script).strip().splitlines()[-1] == "[]"
