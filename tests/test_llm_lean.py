@@ -177,6 +177,10 @@ def test_the_int8_cache_without_transformers_models_gives_the_same_logits(
     for a, b in zip(_run(_lean(built.lean)), expected, strict=True):
         assert torch.equal(a, b)
     assert built.generation_config.eos_token_id == model.generation_config.eos_token_id
+    # As transformers: a generation_config.json decides the end ids (none: the tokenizer's).
+    (tmp_path / "generation_config.json").write_text(json.dumps({"eos_token_id": [5, 7]}))
+    again = standalone.load(tmp_path, target)
+    assert again is not None and again.generation_config.eos_token_id == [5, 7]
 
 
 def test_the_int8_cache_of_other_models_needs_transformers(tmp_path: Any) -> None:

@@ -174,8 +174,7 @@ def _load(config_folder: Path, config: dict[str, Any], source: Path) -> Standalo
 def _eos(config_folder: Path, config: dict[str, Any]) -> int | list[int] | None:
     """The generation config's end ids, else the model config's (as transformers derives them)."""
     path = config_folder / "generation_config.json"
-    if path.is_file():
+    if path.is_file():  # transformers then reads only this file (None: the tokenizer's end)
         generation = json.loads(path.read_text(encoding="utf-8"))
-        if "eos_token_id" in generation:
-            return generation["eos_token_id"]
+        return generation.get("eos_token_id")
     return config.get("eos_token_id")
