@@ -145,3 +145,38 @@ def test_the_default_embedder_imports_neither_the_library_nor_transformers_model
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     assert run_python(script).strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.real_models
+def test_threads_can_embed_and_count_tokens_at_once() -> None:
+    """Counting tokens turns the shared tokenizer's truncation off and embedding turns it on:
+    unguarded, a long text embedded in one thread while another counts fails ("Unable to
+    create tensor ... activate truncation")."""
+    import threading
+
+    path = model_paths.resolve_embedder("all-minilm-l6-v2")
+    ours = st_folder.load(path, device="cpu")
+    assert ours is not None
+    long_texts = [TEXTS[7], TEXTS[0]]  # the first is past the 256-token limit
+    expected = ours.encode(long_texts)
+    count = ours.count_tokens(TEXTS[7])
+    failures: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def work(index: int) -> None:
+        start.wait()
+        try:
+            for _ in range(60):
+                if index % 2:
+                    assert ours.count_tokens(TEXTS[7]) == count
+                else:
+                    np.testing.assert_array_equal(ours.encode(long_texts), expected)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not failures, failures[0]

@@ -105,7 +105,10 @@ class SentenceTransformerEmbedder:
         return int(self._load().max_seq_length)
 
     def count_tokens(self, text: str) -> int:
-        tokenizer = self._load().tokenizer
+        model = self._load()
+        if isinstance(model, st_folder.FolderEncoder):
+            return model.count_tokens(text)
+        tokenizer = model.tokenizer
         return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
     def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:

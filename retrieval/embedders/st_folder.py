@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,14 @@ class FolderEncoder:
         self.normalize = normalize
         self.max_seq_length = max_seq_length
         self.device = model.device
+        # A fast tokenizer's padding and truncation settings live on one Rust object that
+        # every call reconfigures: two threads at once can fail with "Already borrowed".
+        self._tokenizer_lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` without the special ones (chunk sizes are measured in these)."""
+        with self._tokenizer_lock:
+            return len(self.tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
     def get_embedding_dimension(self) -> int:
         return int(self.model.config.hidden_size)
@@ -66,13 +75,14 @@ class FolderEncoder:
         import torch
         import torch.nn.functional as F
 
-        features = self.tokenizer(
-            texts,
-            padding=True,
-            truncation="longest_first",
-            max_length=self.max_seq_length,
-            return_tensors="pt",
-        )
+        with self._tokenizer_lock:
+            features = self.tokenizer(
+                texts,
+                padding=True,
+                truncation="longest_first",
+                max_length=self.max_seq_length,
+                return_tensors="pt",
+            )
         features = {key: value.to(self.device) for key, value in features.items()}
         tokens = self.model(**features, return_dict=True).last_hidden_state
         mask = features["attention_mask"]
