@@ -6,7 +6,10 @@ Starts the real server on the bundled sample course in a temporary home (the con
 cache of ``$TUTOR_HOME`` is reused when present), waits for ``/readyz``, signs in as a learner
 created for the run, asks questions through ``POST /api/ask`` one after another, and reads the
 process's resident memory from /proc: its peak (VmHWM) and its current size (VmRSS) once ready
-and after the answers. ``TUTOR_LLM_QUANTIZE`` and the other settings pass through.
+and after the answers, and that size split into anonymous memory (RssAnon, the process's own) and
+file-backed pages (RssFile: shared libraries and mapped weights, resident only while the page
+cache keeps them, so they differ between a fresh install and a long-used one).
+``TUTOR_LLM_QUANTIZE`` and the other settings pass through.
 """
 
 from __future__ import annotations
@@ -99,6 +102,10 @@ def main() -> None:
             ready_s = _wait_ready(url, proc, timeout=300)
             peak_ready = _memory_mb(proc.pid)
             rss_ready = _memory_mb(proc.pid, "VmRSS")
+            # Anonymous memory is the process's own; file-backed pages (shared libraries, mapped
+            # weights) count in RSS only while resident, so they vary with the page cache.
+            anon_ready = _memory_mb(proc.pid, "RssAnon")
+            file_ready = _memory_mb(proc.pid, "RssFile")
             answers = []
             with httpx.Client(base_url=url, timeout=600) as client:
                 sign_in(client, "bench", password)
@@ -113,6 +120,10 @@ def main() -> None:
                 "rss_mb_ready": round(rss_ready, 1),
                 "peak_rss_mb": round(_memory_mb(proc.pid), 1),
                 "rss_mb_after_answers": round(_memory_mb(proc.pid, "VmRSS"), 1),
+                "anon_mb_ready": round(anon_ready, 1),
+                "file_mb_ready": round(file_ready, 1),
+                "anon_mb_after_answers": round(_memory_mb(proc.pid, "RssAnon"), 1),
+                "file_mb_after_answers": round(_memory_mb(proc.pid, "RssFile"), 1),
                 "answer_s": answers,
                 "models_cached": cache.is_dir(),
                 "quantize": os.environ.get("TUTOR_LLM_QUANTIZE", "auto"),
