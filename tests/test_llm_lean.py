@@ -211,6 +211,16 @@ def test_a_damaged_int8_cache_is_ignored(tmp_path: Any, caplog: pytest.LogCaptur
     assert "could not be loaded" in caplog.text
 
 
+def test_a_truncated_int8_cache_is_ignored_by_both_loaders(tmp_path: Any) -> None:
+    from tutor.llm import standalone
+
+    _, target = _cached_int8("llama", tmp_path)
+    data = target.read_bytes()
+    target.write_bytes(data[: len(data) * 2 // 3])  # a copy cut short, say by a full disk
+    assert standalone.load(tmp_path, target) is None
+    assert int8_cache.load(tmp_path, target) is None
+
+
 def test_the_engine_worker_runs_on_its_own_thread_count() -> None:
     from tests.test_llm_batching import ByteTokenizer
     from tutor.llm.engine import Engine
