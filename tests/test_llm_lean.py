@@ -254,3 +254,23 @@ def test_the_engine_worker_runs_on_its_own_thread_count() -> None:
         engine.close()
     assert seen and set(seen) == {1}
     torch.set_num_threads(before)
+
+
+def test_a_process_ending_mid_answer_exits_cleanly() -> None:
+    """The engine's worker is a daemon thread: still inside a torch operator when the
+    interpreter finalises, it aborted the process (status 134); it is now stopped first."""
+    from tests.python_subprocess import run_python
+
+    script = (
+        "import torch, transformers\n"
+        "from tests.test_llm_batching import ByteTokenizer\n"
+        "from tests.test_llm_lean import SIZES\n"
+        "from tutor.llm.engine import Engine\n"
+        "model = transformers.LlamaForCausalLM(transformers.LlamaConfig(**SIZES)).eval()\n"
+        "engine = Engine(model, ByteTokenizer(), device='cpu', max_batch=2, max_length=4096,\n"
+        "                eos_token_ids=[], repetition_penalty=1.1, threads=1)\n"
+        "stream = engine.submit([3, 4, 5], 4000)\n"
+        "next(stream)\n"
+        "print('leaving while it decodes')\n"
+    )
+    assert "leaving" in run_python(script, timeout=120)  # exit status 0, not an abort

@@ -28,11 +28,13 @@ keeps serving.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import inspect
 import logging
 import queue
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -248,6 +250,10 @@ class Engine:
     def _start(self) -> threading.Thread:
         thread = threading.Thread(target=self._run, name=f"llm-engine-{self.name}", daemon=True)
         thread.start()
+        # A daemon thread still inside a torch operator when the interpreter finalises aborts
+        # the process ("terminate called without an active exception", exit status 134), for
+        # example when a server stops mid-answer. Stop and join the worker first.
+        atexit.register(_close_at_exit, weakref.ref(self))
         return thread
 
     def _run(self) -> None:
@@ -488,6 +494,12 @@ def _common_prefix(a: Sequence[int], b: Sequence[int], limit: int) -> int:
         if a[index] != b[index]:
             return index
     return length
+
+
+def _close_at_exit(engine: weakref.ref[Engine]) -> None:
+    running = engine()
+    if running is not None:
+        running.close(timeout=5.0)
 
 
 def _cache_argument(model: Any) -> str:
