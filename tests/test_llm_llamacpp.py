@@ -6,12 +6,12 @@ Marked ``real_models``; skipped only when llama-cpp-python (the ``llamacpp`` ext
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.threads import run_threads
 from tutor.errors import ConfigError, ModelError
 from tutor.protocols import LanguageModel, generate
 
@@ -59,20 +59,11 @@ def test_count_tokens_uses_the_model_tokenizer(model):
 def test_two_threads_at_once_both_answer(model):
     expected = generate(model, QUESTION, max_new_tokens=24)
     results: dict[int, str] = {}
-    failures: list[BaseException] = []
 
     def ask(slot: int) -> None:
-        try:
-            results[slot] = generate(model, QUESTION, max_new_tokens=24)
-        except BaseException as exc:
-            failures.append(exc)
+        results[slot] = generate(model, QUESTION, max_new_tokens=24)
 
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures
+    assert not run_threads(ask, 2, timeout=120)
     assert results == {0: expected, 1: expected}
 
 

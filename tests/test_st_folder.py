@@ -10,6 +10,7 @@ import pytest
 
 from retrieval.embedders import st_folder
 from tests.python_subprocess import run_python
+from tests.threads import run_threads
 from tutor import model_paths
 
 TEXTS = [
@@ -152,31 +153,19 @@ def test_threads_can_embed_and_count_tokens_at_once() -> None:
     """Counting tokens turns the shared tokenizer's truncation off and embedding turns it on:
     unguarded, a long text embedded in one thread while another counts fails ("Unable to
     create tensor ... activate truncation")."""
-    import threading
-
     path = model_paths.resolve_embedder("all-minilm-l6-v2")
     ours = st_folder.load(path, device="cpu")
     assert ours is not None
     long_texts = [TEXTS[7], TEXTS[0]]  # the first is past the 256-token limit
     expected = ours.encode(long_texts)
     count = ours.count_tokens(TEXTS[7])
-    failures: list[BaseException] = []
-    start = threading.Barrier(8)
 
     def work(index: int) -> None:
-        start.wait()
-        try:
-            for _ in range(60):
-                if index % 2:
-                    assert ours.count_tokens(TEXTS[7]) == count
-                else:
-                    np.testing.assert_array_equal(ours.encode(long_texts), expected)
-        except BaseException as exc:
-            failures.append(exc)
+        for _ in range(60):
+            if index % 2:
+                assert ours.count_tokens(TEXTS[7]) == count
+            else:
+                np.testing.assert_array_equal(ours.encode(long_texts), expected)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    failures = run_threads(work, 8)
     assert not failures, failures[0]
