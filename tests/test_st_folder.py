@@ -161,7 +161,7 @@ def test_threads_can_embed_and_count_tokens_at_once() -> None:
     count = ours.count_tokens(TEXTS[7])
 
     def work(index: int) -> None:
-        for _ in range(60):
+        for _ in range(150):
             if index % 2:
                 assert ours.count_tokens(TEXTS[7]) == count
             else:
