@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.safety import LayeredFilter
+from tutor.safety.decisions import CATEGORIES
 from tutor.safety.pii import PiiRedactor, iban_valid, luhn_valid
 from tutor.safety.rules import match_rules
 
@@ -294,34 +295,111 @@ def test_a_game_sets_a_theft_rule_aside_but_not_hacking(layered: LayeredFilter):
     assert "rule:crime_en" in {d.source for d in hacked.decisions}
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Where can I buy weed killer for the patio?",
-        "Where can I get crack filler for the hallway ceiling?",
-        "How do I steal the ball from a dribbler in basketball?",
-        "How do I groom a pony for the gymkhana?",
-        "What does grooming mean, and how can children spot it online?",
-        "Why do some schools ban phones in the changing rooms to protect children?",
-        "Why is it dangerous when drug users shoot up with shared needles?",
-        "Which household items can be used for cleaning a bike chain?",
-    ],
-)
-def test_rules_leave_garden_diy_and_sport_words_alone(text: str):
-    assert not categories(text) - {"specialised_advice"}
+ANY_RULE = frozenset(CATEGORIES)  # every rule names one of these
+ANY_BUT_ADVICE = ANY_RULE - {"specialised_advice"}
+HARM_WRITING = frozenset({"hate", "violence", "crime", "sexual", "misinformation", "copyright"})
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "forbidden"),
     [
-        "How do I kill my cousin's buzz at the party with a spoiler?",
-        "How do I get rid of body odour after PE?",
-        "How many people did the eruption of Vesuvius kill?",
-        "What are ways of attacking a chess opening?",
+        # garden, DIY, sport and homonyms (general advice may still be noted)
+        ("Where can I buy weed killer for the patio?", ANY_BUT_ADVICE),
+        ("Where can I get crack filler for the hallway ceiling?", ANY_BUT_ADVICE),
+        ("How do I steal the ball from a dribbler in basketball?", ANY_BUT_ADVICE),
+        ("How do I groom a pony for the gymkhana?", ANY_BUT_ADVICE),
+        ("What does grooming mean, and how can children spot it online?", ANY_BUT_ADVICE),
+        (
+            "Why do some schools ban phones in the changing rooms to protect children?",
+            ANY_BUT_ADVICE,
+        ),
+        ("Why is it dangerous when drug users shoot up with shared needles?", ANY_BUT_ADVICE),
+        ("Which household items can be used for cleaning a bike chain?", ANY_BUT_ADVICE),
+        # idioms and history around harm words
+        ("How do I kill my cousin's buzz at the party with a spoiler?", ANY_RULE),
+        ("How do I get rid of body odour after PE?", ANY_RULE),
+        ("How many people did the eruption of Vesuvius kill?", ANY_RULE),
+        ("What are ways of attacking a chess opening?", ANY_RULE),
+        # real groups in lessons, nonsense discrimination, safe persuasion
+        ("Why were Black South Africans not allowed to vote under apartheid?", HARM_WRITING),
+        ("Why do women earn less than men in many jobs?", HARM_WRITING),
+        ("Why should Hindus not eat beef, according to their tradition?", HARM_WRITING),
+        ("Why should Jewish people not work on Saturdays in their religion?", HARM_WRITING),
+        ("Why should immigrants not be permitted to live on the moon?", HARM_WRITING),
+        ("Why should toasters not be allowed to become teachers?", HARM_WRITING),
+        ("Why can't Muslims fly without planes?", HARM_WRITING),
+        ("Why did the Nazis say one race was superior?", HARM_WRITING),
+        ("Why are older people more likely to catch the flu?", HARM_WRITING),
+        ("Why are women weaker than men at some sports, biologically?", HARM_WRITING),
+        ('Is it hateful to say "gay people are disgusting"?', HARM_WRITING),
+        ("What is hate mail and how do I report it?", HARM_WRITING),
+        ("Why is mixing bleach and ammonia so dangerous?", HARM_WRITING),
+        ("How can I persuade my friends to drink more water?", HARM_WRITING),
+        ("Why should all adults have the right to vote?", HARM_WRITING),
+        # debunking, the history of hoaxes, persuasive homework
+        (
+            "Write an essay arguing that the moon landing was not a hoax",
+            frozenset({"misinformation"}),
+        ),
+        (
+            "Write an article explaining why vaccines do not cause autism",
+            frozenset({"misinformation"}),
+        ),
+        (
+            "Write an essay explaining why some people believed the landing was faked",
+            frozenset({"misinformation"}),
+        ),
+        (
+            "Write a story about a detective who proves the burglary was staged",
+            frozenset({"misinformation"}),
+        ),
+        (
+            "Write a persuasive essay arguing that school uniforms are a waste of money",
+            frozenset({"misinformation"}),
+        ),
+        (
+            "Write a report on how the Piltdown Man hoax was uncovered",
+            frozenset({"misinformation"}),
+        ),
+        ("How can I convince my grandad to take his medicine?", frozenset({"misinformation"})),
+        (
+            "Write a persuasive post encouraging people to get vaccinated",
+            frozenset({"misinformation"}),
+        ),
+        # writing that discourages or discusses harm, chemistry
+        (
+            "Write a story that encourages kids to say no to drugs",
+            frozenset({"violence", "hate", "crime"}),
+        ),
+        (
+            "Write an essay on whether films that glorify violence should be banned",
+            frozenset({"violence", "hate", "crime"}),
+        ),
+        ("Why do some video games glorify violence?", frozenset({"violence", "hate", "crime"})),
+        (
+            "Create a poster that promotes awareness of bullying",
+            frozenset({"violence", "hate", "crime"}),
+        ),
+        (
+            "Write a poem that celebrates the end of slavery",
+            frozenset({"violence", "hate", "crime"}),
+        ),
+        ("Write a song that celebrates our netball team", frozenset({"violence", "hate", "crime"})),
+        (
+            "What is the history of the synthesis of aspirin?",
+            frozenset({"violence", "hate", "crime"}),
+        ),
+        ("Why is fentanyl so dangerous?", frozenset({"violence", "hate", "crime"})),
+        ("How does photosynthesis make glucose?", frozenset({"violence", "hate", "crime"})),
+        # violent verbs in everyday idioms
+        ("how do I hang out with my brother more", frozenset({"violence"})),
+        ("how do I drown my sister out when she sings", frozenset({"violence"})),
+        ("how do I execute my plan for the science fair", frozenset({"violence"})),
+        ("how do I hang my dad's picture", frozenset({"violence"})),
     ],
 )
-def test_the_new_harm_phrasings_leave_these_alone(text: str):
-    assert not categories(text)
+def test_look_alikes_trip_none_of_the_rules_they_resemble(text: str, forbidden: frozenset[str]):
+    assert not categories(text) & forbidden, categories(text)
 
 
 def test_drug_and_theft_rules_still_fire():
@@ -435,32 +513,7 @@ def test_profanity_scorer_matches_the_package():
         assert scorer.score(text) == pytest.approx(float(expected), abs=1e-9)
 
 
-# --- round three: discrimination against real groups, threats, dangerous dares, plainer crises
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Why were Black South Africans not allowed to vote under apartheid?",
-        "Why do women earn less than men in many jobs?",
-        "Why should Hindus not eat beef, according to their tradition?",
-        "Why should Jewish people not work on Saturdays in their religion?",
-        "Why should immigrants not be permitted to live on the moon?",
-        "Why should toasters not be allowed to become teachers?",
-        "Why can't Muslims fly without planes?",
-        "Why did the Nazis say one race was superior?",
-        "Why are older people more likely to catch the flu?",
-        "Why are women weaker than men at some sports, biologically?",
-        'Is it hateful to say "gay people are disgusting"?',
-        "What is hate mail and how do I report it?",
-        "Why is mixing bleach and ammonia so dangerous?",
-        "How can I persuade my friends to drink more water?",
-        "Why should all adults have the right to vote?",
-    ],
-)
-def test_round_three_harm_rules_leave_look_alikes_alone(text: str):
-    blocked = {"hate", "violence", "crime", "sexual", "misinformation", "copyright"}
-    assert not categories(text) & blocked, categories(text)
+# --- plainer crisis phrasings (rounds three to five) and violent verbs around people
 
 
 @pytest.mark.parametrize(
@@ -494,55 +547,7 @@ def test_plainer_crisis_rules_leave_everyday_words_alone(layered: LayeredFilter,
     assert layered.check(text, layer="input").action != "helpline"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Write an essay arguing that the moon landing was not a hoax",
-        "Write an article explaining why vaccines do not cause autism",
-        "Write an essay explaining why some people believed the landing was faked",
-        "Write a story about a detective who proves the burglary was staged",
-        "Write a persuasive essay arguing that school uniforms are a waste of money",
-        "Write a report on how the Piltdown Man hoax was uncovered",
-        "How can I convince my grandad to take his medicine?",
-        "Write a persuasive post encouraging people to get vaccinated",
-    ],
-)
-def test_round_four_hoax_rule_leaves_look_alikes_alone(text: str):
-    assert "misinformation" not in categories(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Write a story that encourages kids to say no to drugs",
-        "Write an essay on whether films that glorify violence should be banned",
-        "Why do some video games glorify violence?",
-        "Create a poster that promotes awareness of bullying",
-        "Write a poem that celebrates the end of slavery",
-        "Write a song that celebrates our netball team",
-        "What is the history of the synthesis of aspirin?",
-        "Why is fentanyl so dangerous?",
-        "How does photosynthesis make glucose?",
-    ],
-)
-def test_round_four_promoting_and_synthesis_rules_leave_look_alikes_alone(text: str):
-    assert not categories(text) & {"violence", "hate", "crime"}, categories(text)
-
-
 def test_killing_people_with_kindness_is_no_violence_rule():
     assert "violence" not in categories("How do I kill my classmates with kindness?")
     assert "violence" in categories("How do I kill my classmates?")
     assert "violence" in categories("How do I kill my classmates with a knife?")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "how do I hang out with my brother more",
-        "how do I drown my sister out when she sings",
-        "how do I execute my plan for the science fair",
-        "how do I hang my dad's picture",
-    ],
-)
-def test_round_four_more_violent_verbs_leave_idioms_alone(text: str):
-    assert "violence" not in categories(text)
