@@ -82,22 +82,15 @@ def load(config_folder: Path, source: Path) -> Any | None:
 
 
 def _load(config_folder: Path, source: Path) -> Any:
-    from safetensors import safe_open
     from transformers import AutoConfig, AutoModelForCausalLM
     from transformers.initialization import no_init_weights
 
-    with safe_open(str(source), framework="pt") as handle:
-        metadata = handle.metadata() or {}
-        if metadata.get("format") != FORMAT:
-            raise ValueError(f"format {metadata.get('format')!r}, expected {FORMAT!r}")
-        layout = json.loads(metadata["layout"])
-        tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+    layout, tensors = read(source)
     config = AutoConfig.from_pretrained(config_folder)
     with no_init_weights():  # float weights are allocated but never written: no memory touched
         model: Any = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     for name, entry in layout.items():
-        weight, scale = tensors.pop(f"{name}.int8"), tensors.pop(f"{name}.scale")
-        packed = _PackedInt8.from_int8(weight, scale, tensors.pop(f"{name}.bias", None))
+        packed = packed_layer(tensors, name)
         if entry["kind"] == "linear":
             _replace(model, name, Int8Linear.from_packed(packed))
             continue
@@ -105,15 +98,7 @@ def _load(config_folder: Path, source: Path) -> Any:
         for part, member in enumerate(entry["members"]):
             linear = model.get_submodule(member)
             _replace(model, member, Int8GroupMember(group, part, linear))
-    # Copies, not views: a view of safe_open's map of the whole file would keep every page read
-    # while packing the int8 weights resident. Large float tables (the token embeddings) are
-    # mapped on their own instead, see :func:`mapped_tensor`.
-    floats = {
-        key.removeprefix("float."): (
-            mapped_tensor(source, key) if value.nbytes >= MAP_AT_BYTES else value.clone()
-        )
-        for key, value in tensors.items()
-    }
+    floats = {key.removeprefix("float."): value for key, value in tensors.items()}
     tensors.clear()
     missing, unexpected = model.load_state_dict(floats, strict=False, assign=True)
     if missing or unexpected:
@@ -121,6 +106,46 @@ def _load(config_folder: Path, source: Path) -> Any:
     model.eval()
     release_freed_memory()
     return model
+
+
+def read(source: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """The layout and the tensors of the cache file ``source`` (either loader's first step).
+
+    The int8 rows are returned as read: they are packed and then dropped. Every other tensor is
+    a copy, not a view of safe_open's map of the whole file, which would keep every page read
+    while packing resident; large float tables (the token embeddings) are mapped on their own
+    instead (:func:`mapped_tensor`), without being read here first.
+    """
+    from safetensors import safe_open
+
+    with safe_open(str(source), framework="pt") as handle:
+        metadata = handle.metadata() or {}
+        if metadata.get("format") != FORMAT:
+            raise ValueError(f"format {metadata.get('format')!r}, expected {FORMAT!r}")
+        layout = json.loads(metadata["layout"])
+        tensors: dict[str, torch.Tensor] = {}
+        for key in handle.keys():  # noqa: SIM118
+            if key.endswith(".int8"):
+                tensors[key] = handle.get_tensor(key)
+            elif _stored_bytes(handle.get_slice(key)) >= MAP_AT_BYTES:
+                tensors[key] = mapped_tensor(source, key)
+            else:
+                tensors[key] = handle.get_tensor(key).clone()
+    return layout, tensors
+
+
+def packed_layer(tensors: dict[str, torch.Tensor], name: str) -> _PackedInt8:
+    """Layer ``name``'s int8 rows, scales and bias taken out of ``tensors``, packed."""
+    return _PackedInt8.from_int8(
+        tensors.pop(f"{name}.int8"), tensors.pop(f"{name}.scale"), tensors.pop(f"{name}.bias", None)
+    )
+
+
+def _stored_bytes(view: Any) -> int:
+    count = 1
+    for size in view.get_shape():
+        count *= int(size)
+    return count * _ITEM_BYTES.get(view.get_dtype(), 1)
 
 
 def mapped_tensor(path: Path, key: str) -> torch.Tensor:
@@ -151,6 +176,7 @@ def mapped_tensor(path: Path, key: str) -> torch.Tensor:
 
 MAP_AT_BYTES = 16 << 20  # float tensors from this size on are mapped, not copied
 _NUMPY_DTYPES = {"F32": "<f4", "F16": "<f2"}
+_ITEM_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8": 1, "U8": 1}
 
 
 def _put(tensors: dict[str, torch.Tensor], name: str, packed: _PackedInt8) -> None:

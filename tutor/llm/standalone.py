@@ -103,21 +103,7 @@ def _theta(config: dict[str, Any]) -> float | None:
 
 
 def _load(config_folder: Path, config: dict[str, Any], source: Path) -> StandaloneDecoder:
-    from safetensors import safe_open
-
-    with safe_open(str(source), framework="pt") as handle:
-        metadata = handle.metadata() or {}
-        if metadata.get("format") != int8_cache.FORMAT:
-            raise ValueError(f"int8 cache format {metadata.get('format')!r}")
-        layout = json.loads(metadata["layout"])
-        # The int8 rows are read once, into fbgemm's packed form; the small float tensors are
-        # copied out of the map so that it closes once the packing is done.
-        tensors = {
-            key: handle.get_tensor(key) if key.endswith(".int8") else handle.get_tensor(key).clone()
-            for key in handle.keys()  # noqa: SIM118
-            if key != "float.model.embed_tokens.weight"
-        }
-    embed = int8_cache.mapped_tensor(source, "float.model.embed_tokens.weight")
+    layout, tensors = int8_cache.read(source)
 
     def packed(name: str, kind: str, members: tuple[str, ...] = ()) -> _PackedInt8:
         entry = layout.pop(name)
@@ -127,11 +113,7 @@ def _load(config_folder: Path, config: dict[str, Any], source: Path) -> Standalo
             parent = name.rsplit(".", 1)[0]
             if entry["members"] != [f"{parent}.{member}" for member in members]:
                 raise ValueError(f"{name} groups {entry['members']}")
-        return _PackedInt8.from_int8(
-            tensors.pop(f"{name}.int8"),
-            tensors.pop(f"{name}.scale"),
-            tensors.pop(f"{name}.bias", None),
-        )
+        return int8_cache.packed_layer(tensors, name)
 
     heads = int(config["num_attention_heads"])
     head_dim = int(config.get("head_dim") or int(config["hidden_size"]) // heads)
@@ -154,6 +136,7 @@ def _load(config_folder: Path, config: dict[str, Any], source: Path) -> Standalo
         )
     head = packed("lm_head", "linear")
     final_norm = tensors.pop("float.model.norm.weight")
+    embed = tensors.pop("float.model.embed_tokens.weight")  # mapped by int8_cache.read
     if layout or tensors:  # anything left is something this forward would silently ignore
         raise ValueError(f"unexpected weights {sorted([*layout, *tensors])[:3]}")
     decoder = lean.LeanDecoder(
