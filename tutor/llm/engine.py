@@ -154,12 +154,18 @@ class Engine:
         threads: int = 0,
     ) -> None:
         self.model = model
-        standalone = isinstance(model, StandaloneDecoder)  # the int8 cache without transformers
-        if standalone and not lean_forward:
-            raise ValueError("a standalone decoder runs only the lean forward")
-        if not standalone:
+        self._base: Any = None  # transformers' decoder without its output head
+        self._lean: lean.LeanDecoder | None = None
+        self._cache_argument = ""
+        if isinstance(model, StandaloneDecoder):  # the int8 cache without transformers
+            if not lean_forward:
+                raise ValueError("a standalone decoder runs only the lean forward")
+            self._lean = model.lean
+        else:
             model.set_attn_implementation(attention.register())
-        self._base: Any = None if standalone else model.base_model  # the decoder, no head
+            self._base = model.base_model
+            self._lean = lean.build(model) if lean_forward else None
+            self._cache_argument = _cache_argument(model)
         self.tokenizer = tokenizer
         self.device = torch.device(device)
         self.max_batch = max_batch
@@ -171,12 +177,6 @@ class Engine:
         self.exact_rows = self.device.type == "cpu" if exact_rows is None else exact_rows
         self.cache = SlotCache(max_batch, max_length)
         self.threads = threads  # the worker's torch CPU threads (0: leave torch's setting)
-        if standalone:
-            self._lean: lean.LeanDecoder | None = model.lean
-            self._cache_argument = ""
-        else:
-            self._lean = lean.build(model) if lean_forward else None
-            self._cache_argument = _cache_argument(model)
         self._seen: torch.Tensor | None = None  # (slots, vocab) bool: ids to penalise per slot
         # per free slot: the ids whose keys and values it still holds (running slots hold
         # their request's ``tokens``)
