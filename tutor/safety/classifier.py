@@ -48,7 +48,7 @@ import numpy as np
 from tutor.protocols import Embedder
 from tutor.safety.contexts import VETO_CEILING, safe_contexts
 from tutor.safety.decisions import BLOCKING_ACTIONS, CATEGORIES, Decision, Layer
-from tutor.safety.text import normalise
+from tutor.safety.text import WORD_TOKEN, normalise
 
 WEIGHTS = Path(__file__).parent / "weights" / "classifier.npz"
 BENIGN = "benign"
@@ -109,9 +109,6 @@ def final_request(text: str) -> str | None:
     return last
 
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
-
-
 class WordFeatures:
     """TF-IDF of word unigrams and bigrams as scikit-learn's ``TfidfVectorizer`` computes it
     (lower-cased, ``sublinear_tf``, smooth idf, L2-normalised), for a fixed vocabulary."""
@@ -126,7 +123,7 @@ class WordFeatures:
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), len(self.index)), dtype=np.float32)
         for row, text in enumerate(texts):
-            words = _TOKEN.findall(text.lower())
+            words = WORD_TOKEN.findall(text.lower())
             counts: dict[int, int] = {}
             for term in (*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))):
                 column = self.index.get(term)

@@ -14,7 +14,6 @@ package's version); later starts read them without importing scikit-learn or the
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from importlib import metadata
 from pathlib import Path
@@ -24,10 +23,9 @@ import numpy as np
 
 from tutor.errors import MissingDependency
 from tutor.files import write_atomically
+from tutor.safety.text import WORD_TOKEN
 
 logger = logging.getLogger(__name__)
-
-_WORD = re.compile(r"(?u)\b\w\w+\b")  # the vectorizer's default token pattern
 
 
 class LinearProfanity:
@@ -56,7 +54,7 @@ class LinearProfanity:
             "preprocessor": None,
             "tokenizer": None,
             "strip_accents": None,
-            "token_pattern": _WORD.pattern,
+            "token_pattern": WORD_TOKEN.pattern,
         }
         differing = {key for key, value in expected.items() if params.get(key) != value}
         members = model.calibrated_classifiers_
@@ -79,7 +77,7 @@ class LinearProfanity:
 
     def _one(self, text: str) -> float:
         columns: dict[int, int] = {}
-        for word in _WORD.findall(text.lower()):
+        for word in WORD_TOKEN.findall(text.lower()):
             column = self.index.get(word)  # stop words are not in the vocabulary
             if column is not None:
                 columns[column] = columns.get(column, 0) + 1

@@ -10,6 +10,9 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 _SPACES = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# scikit-learn's default token pattern: the words both TF-IDF readers (the classifier's and the
+# profanity model's) count
+WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 def strip_invisible(text: str) -> str:
