@@ -56,6 +56,7 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
+        self._library_lock = threading.Lock()  # a folder the sentence-transformers library reads
         self._dimension: int | None = None
         self.query_cache = QueryCache(query_cache_size)
 
@@ -108,8 +109,8 @@ class SentenceTransformerEmbedder:
         model = self._load()
         if isinstance(model, st_folder.FolderEncoder):
             return model.count_tokens(text)
-        tokenizer = model.tokenizer
-        return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+        with self._library_lock:  # see _encode
+            return len(model.tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
     def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:
@@ -170,13 +171,17 @@ class SentenceTransformerEmbedder:
         model = self._load()
         if isinstance(model, st_folder.FolderEncoder):
             return model.encode(texts, batch_size=self._batch_size)
-        vectors = model.encode(
-            list(texts),
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        # The library's tokenizer is one object whose truncation setting every call sets:
+        # counting tokens in one thread while another encodes can fail (st_folder.py guards
+        # its own tokenizer likewise, around tokenising only).
+        with self._library_lock:
+            vectors = model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
