@@ -19,6 +19,7 @@ import pytest
 
 from tests.python_subprocess import run_python
 from tutor.errors import ConfigError, ModelError
+from tutor.llm import chat_tokenizer
 from tutor.llm.detokenize import IncrementalText
 from tutor.llm.quantize import check_quantize, resolve_quantization
 from tutor.llm.transformers_backend import REPETITION_PENALTY, TransformersModel
@@ -394,8 +395,7 @@ def test_int8_weights_load_from_their_cache_with_the_same_replies(
         f"model = TransformersModel(resolve_llm('smollm2'), cache_dir=Path({str(cache_dir)!r}),"
         " device='cpu', quantize='int8')\n"
         "model.warm_up()\n"
-        "heavy = ('transformers.modeling_utils', 'transformers.activations')\n"
-        "print(model.loaded_from_cache, any(name in sys.modules for name in heavy))\n"
+        "print(model.loaded_from_cache, 'transformers' in sys.modules)\n"
         "model.close()\n"
     )
     assert run_python(script).split() == ["True", "False"]
@@ -425,6 +425,20 @@ def test_the_cached_model_s_tokenizer_equals_auto_tokenizer_s(
         theirs.pad_token_id,
         theirs.all_special_ids,
     )
+    # What a start from the cache uses instead: the same ids, text and prompts.
+    lean = chat_tokenizer.load(int8_model.cache_path)
+    assert lean is not None
+    texts = [*PROMPTS, "  two  spaces\n\nand lines", "<|im_start|>user\nhi<|im_end|>", "", "☕ é"]
+    for text in texts:
+        ids = theirs.encode(text, add_special_tokens=False)
+        assert lean.encode(text) == ids
+        assert lean.decode(ids) == theirs.decode(ids, skip_special_tokens=True)
+    for messages in (chat(PROMPTS[0]), [{"role": "system", "content": "Be brief."}, *chat("Hi")]):
+        for prompt in (True, False):
+            assert lean.apply_chat_template(
+                messages, add_generation_prompt=prompt
+            ) == theirs.apply_chat_template(messages, tokenize=False, add_generation_prompt=prompt)
+    assert lean.eos_token_id == theirs.eos_token_id
 
 
 @pytest.mark.real_models

@@ -123,6 +123,72 @@ def test_the_lean_bert_forward_equals_transformers_bit_for_bit() -> None:
             assert torch.equal(got, expected)
 
 
+@pytest.mark.real_models
+def test_the_wordpiece_tokenizer_gives_transformers_ids_and_counts() -> None:
+    torch = pytest.importorskip("torch")
+    from transformers import AutoTokenizer
+
+    from retrieval.embedders import bert_tokenizer
+
+    path = model_paths.resolve_embedder("all-minilm-l6-v2")
+    ours = bert_tokenizer.load(path)
+    assert ours is not None
+    theirs = AutoTokenizer.from_pretrained(str(path))
+    texts = [*TEXTS, "  tabs\tand\nlines ", "naïve Straße ÀÉÎ", "emoji 🙂 [MASK] [CLS] [SEP]"]
+    for max_length in (256, 8):  # the model's limit, and one that cuts almost every text
+        for batch in (texts[:1], texts, texts[4:7]):  # one text, padded, empty strings
+            expected = theirs(
+                batch,
+                padding=True,
+                truncation="longest_first",
+                max_length=max_length,
+                return_tensors="pt",
+            )
+            got = ours.features(batch, max_length)
+            assert list(got) == list(expected.keys())
+            for key, value in got.items():
+                assert torch.equal(value, expected[key]), key
+    for text in texts:  # counts are untruncated, even right after a truncating call
+        assert ours.count_tokens(text) == len(theirs.encode(text, add_special_tokens=False))
+
+
+def _bert_folder(tmp_path: Path, **settings: object) -> Path:
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "water": 4, "boils": 5}
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.BertProcessing(("[SEP]", 3), ("[CLS]", 2))
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
+    config = {"tokenizer_class": "BertTokenizer", "do_lower_case": True, **settings}
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(config))
+    return tmp_path
+
+
+def test_only_plain_bert_tokenizers_are_read_without_transformers(tmp_path: Path) -> None:
+    from retrieval.embedders import bert_tokenizer
+
+    plain = bert_tokenizer.load(_bert_folder(tmp_path / "plain"))
+    assert plain is not None
+    features = plain.features(["Water boils", "water"], 16)
+    assert features["input_ids"].tolist() == [[2, 4, 5, 3], [2, 4, 3, 0]]
+    assert features["attention_mask"].tolist() == [[1, 1, 1, 1], [1, 1, 1, 0]]
+    assert plain.count_tokens("water boils") == 2
+    # Settings tokenizer.json does not carry out: transformers applies them.
+    for name, settings in {
+        "cased": {"do_lower_case": False},
+        "never_split": {"never_split": ["boils"]},
+        "roberta": {"tokenizer_class": "RobertaTokenizer"},
+        "unknown key": {"add_prefix_space": True},
+    }.items():
+        assert bert_tokenizer.load(_bert_folder(tmp_path / name, **settings)) is None, name
+    broken = _bert_folder(tmp_path / "broken")
+    (broken / "tokenizer.json").write_text("{not json")
+    assert bert_tokenizer.load(broken) is None
+
+
 def test_only_plain_bert_folders_get_the_lean_forward(tmp_path: Path) -> None:
     from retrieval.embedders import lean_bert
 
@@ -135,7 +201,7 @@ def test_only_plain_bert_folders_get_the_lean_forward(tmp_path: Path) -> None:
 
 
 @pytest.mark.real_models
-def test_the_default_embedder_imports_neither_the_library_nor_transformers_models() -> None:
+def test_the_default_embedder_imports_neither_the_library_nor_transformers() -> None:
     script = (
         "import sys\n"
         "from tutor.config import Settings\n"
@@ -143,7 +209,7 @@ def test_the_default_embedder_imports_neither_the_library_nor_transformers_model
         "embedder = load_embedder(Settings())\n"
         "vectors = embedder.embed(['What is a mole in chemistry?'], query=True)\n"
         "assert vectors.shape == (1, 384), vectors.shape\n"
-        "heavy = ('sentence_transformers', 'sklearn', 'transformers.modeling_utils')\n"
+        "heavy = ('sentence_transformers', 'sklearn', 'transformers')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     assert run_python(script).strip().splitlines()[-1] == "[]"

@@ -2,9 +2,10 @@
 
 Most sentence-transformers models, all-MiniLM-L6-v2 among them, are three modules listed in the
 folder's ``modules.json``: a transformers encoder, a pooling of its token vectors (mean or
-first token) and, optionally, a normalisation. :func:`load` runs exactly that with
-transformers and torch, which the tutor loads anyway; importing the library itself also pulls in
-scikit-learn, pandas and more (about 0.9 s and 80 MB in ``tutor serve`` here). The arithmetic
+first token) and, optionally, a normalisation. :func:`load` runs exactly that with torch (a
+BERT encoder through ``lean_bert``, a plain BERT tokenizer through ``bert_tokenizer``, anything
+else through transformers); importing the library itself also pulls in scikit-learn, pandas
+and more (about 0.9 s and 80 MB in ``tutor serve`` here). The arithmetic
 is the library's: the same tokenizer settings, the same model class, batches ordered by text
 length as it orders them, the same pooling and normalisation, so the vectors are equal to its
 ``encode`` (``tests/test_st_folder.py`` checks them against it). A folder with anything else in
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.embedders import lean_bert
+from retrieval.embedders import bert_tokenizer, lean_bert
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class FolderEncoder:
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` without the special ones (chunk sizes are measured in these)."""
         with self._tokenizer_lock:
-            return len(self.tokenizer.encode(text, add_special_tokens=False, verbose=False))
+            return int(self.tokenizer.count_tokens(text))
 
     def get_embedding_dimension(self) -> int:
         return int(self.model.config.hidden_size)
@@ -76,13 +77,7 @@ class FolderEncoder:
         import torch.nn.functional as F
 
         with self._tokenizer_lock:
-            features = self.tokenizer(
-                texts,
-                padding=True,
-                truncation="longest_first",
-                max_length=self.max_seq_length,
-                return_tensors="pt",
-            )
+            features = self.tokenizer.features(texts, self.max_seq_length)
         features = {key: value.to(self.device) for key, value in features.items()}
         tokens = self.model(**features, return_dict=True).last_hidden_state
         mask = features["attention_mask"]
@@ -107,13 +102,12 @@ def load(path: Path, *, device: str | None = None) -> FolderEncoder | None:
         return None
     pooling, normalize, max_seq_length = plan
     import torch
-    from transformers import AutoTokenizer
 
     chosen = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model: Any = lean_bert.load(path) if chosen == "cpu" else None
     if model is None:
         model = _transformers_encoder(path)
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    tokenizer: Any = bert_tokenizer.load(path) or LibraryTokenizer.load(path)
     limit = getattr(model.config, "max_position_embeddings", None)
     if isinstance(limit, int) and limit > 0:
         max_seq_length = min(max_seq_length, limit)
@@ -121,6 +115,33 @@ def load(path: Path, *, device: str | None = None) -> FolderEncoder | None:
     return FolderEncoder(
         model, tokenizer, pooling=pooling, normalize=normalize, max_seq_length=max_seq_length
     )
+
+
+class LibraryTokenizer:
+    """transformers' tokenizer for the folder, called as the library calls it."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+
+    @classmethod
+    def load(cls, path: Path) -> LibraryTokenizer:
+        from transformers import AutoTokenizer
+
+        return cls(AutoTokenizer.from_pretrained(str(path), local_files_only=True))
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+    def features(self, texts: Sequence[str], max_length: int) -> dict[str, Any]:
+        return dict(
+            self._tokenizer(
+                list(texts),
+                padding=True,
+                truncation="longest_first",
+                max_length=max_length,
+                return_tensors="pt",
+            )
+        )
 
 
 def _transformers_encoder(path: Path) -> Any:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -84,10 +85,14 @@ def folder_cache_key(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _import_runtime() -> tuple[Any, Any]:
+def _import_torch() -> Any:
+    """torch, once transformers is known to be installed too (looked up, not imported: a start
+    from the int8 cache never imports it, see standalone.py and chat_tokenizer.py)."""
     try:
         import torch
-        import transformers
+
+        if importlib.util.find_spec("transformers") is None:
+            raise ImportError("transformers is missing", name="transformers")
     except ImportError as exc:
         from tutor.llm import INSTALL_HINT
 
@@ -95,7 +100,7 @@ def _import_runtime() -> tuple[Any, Any]:
             f"the language model needs torch and transformers ({exc.name} is missing); "
             f"run `{INSTALL_HINT}`"
         ) from exc
-    return torch, transformers
+    return torch
 
 
 class TransformersModel:
@@ -184,7 +189,7 @@ class TransformersModel:
             )
 
     def _load(self) -> None:
-        torch, _ = _import_runtime()
+        torch = _import_torch()
         if not self.path.exists():
             raise ConfigError(f"the language model {self.path} does not exist")
         if self.device_setting == "auto":
@@ -275,7 +280,11 @@ class TransformersModel:
         if model is None:
             return None
         self.loaded_from_cache = True
-        return model, load_tokenizer(config_folder)
+        from tutor.llm import chat_tokenizer
+
+        # Without transformers' tokenizer classes where they would add nothing (chat_tokenizer.py)
+        tokenizer = chat_tokenizer.load(config_folder)
+        return model, tokenizer if tokenizer is not None else load_tokenizer(config_folder)
 
     @staticmethod
     def _load_folder(folder: Path, dtype: torch.dtype) -> tuple[Any, Any]:
