@@ -265,7 +265,7 @@ def test_slot_cache_grows_without_losing_keys() -> None:
         cache.reserve(5, 10)
 
 
-def test_slot_cache_gives_back_slots_and_keeps_the_first() -> None:
+def test_slot_cache_gives_back_slots_and_positions_and_keeps_the_first() -> None:
     torch = pytest.importorskip("torch")
     from tutor.llm.kvcache import SlotCache
 
@@ -276,10 +276,11 @@ def test_slot_cache_gives_back_slots_and_keeps_the_first() -> None:
         cache.prefill(slot, 0)
         cache.update(keys + slot, keys - slot, 0)
     four_slots = cache.allocated_bytes
-    cache.keep_slots(1)
-    assert cache.allocated_slots == 1
+    cache.shrink(1, 1024)
+    assert (cache.allocated_slots, cache.allocated_length) == (1, 512)  # never grows
     assert cache.allocated_bytes * 4 == four_slots
-    cache.keep_slots(1)  # nothing more to give back
+    cache.shrink(1, 512)  # nothing more to give back
+    assert cache.allocated_bytes * 4 == four_slots
     cache.reserve(2, 300)  # grows again; slot 0 still holds its keys and values
     cache.prefill(1, 0)
     cache.update(keys, keys, 0)
@@ -288,6 +289,13 @@ def test_slot_cache_gives_back_slots_and_keeps_the_first() -> None:
     assert torch.equal(both[0, :, :300], keys[0])
     assert torch.equal(both_values[0, :, :300], keys[0])
     assert torch.equal(both[1, :, :300], keys[0])
+    cache.shrink(1, 256)  # positions go too; the first ones keep their keys and values
+    assert (cache.allocated_slots, cache.allocated_length) == (1, 256)
+    assert cache.allocated_bytes * 8 == four_slots
+    cache.reserve(1, 300)
+    cache.decode(torch.tensor([256]), span=257)
+    kept, _ = cache.update(torch.zeros(1, 2, 1, 8), torch.zeros(1, 2, 1, 8), 0)
+    assert torch.equal(kept[0, :, :256], keys[0, :, :256])
 
 
 # ---- the real model --------------------------------------------------------------------------
@@ -509,6 +517,8 @@ def test_a_reused_prompt_prefix_changes_nothing(int8_model: TransformersModel) -
 
 @pytest.mark.real_models
 def test_an_idle_engine_gives_back_the_slots_of_a_burst(int8_model: TransformersModel) -> None:
+    from tutor.llm.engine import IDLE_POSITIONS
+
     engine = int8_model._engine
     assert engine is not None
     shared = "The course covers rivers, valleys, deltas and floods. " * 30
@@ -520,6 +530,7 @@ def test_an_idle_engine_gives_back_the_slots_of_a_burst(int8_model: Transformers
         engine.wake()  # the worker gives slots back when it next finds nothing to do
         time.sleep(0.05)
     assert engine.cache.allocated_slots == 1
+    assert engine.cache.allocated_length <= IDLE_POSITIONS  # nor the positions of long chats
     reused = engine.reused_tokens
     later = _sequential(int8_model, questions[3:])
     assert engine.reused_tokens - reused >= 256  # slot 0 kept a prompt of the burst

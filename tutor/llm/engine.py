@@ -52,6 +52,9 @@ from tutor.llm.standalone import StandaloneDecoder
 logger = logging.getLogger(__name__)
 
 PREFILL_CHUNK = 128  # prompts are fed in chunks at fixed positions 0, 128, 256, ...
+# An idle cache keeps one slot of this many positions: room for the shared system prompt's
+# chunks (the tutor's takes 130-150 tokens), not for a whole finished chat (~45 MB at 1,024).
+IDLE_POSITIONS = 2 * PREFILL_CHUNK
 _POLL_SECONDS = 1.0
 
 
@@ -460,19 +463,23 @@ class Engine:
         self._active.clear()
 
     def _release_idle_slots(self) -> None:
-        """With nothing running, free the cache's slots but one (a burst of chats would
-        otherwise hold its peak memory for good); slot 0 keeps the longest held prompt, so the
-        next chat still starts from a shared system prompt."""
-        if self.cache.allocated_slots <= 1:
+        """With nothing running, shrink the cache to one slot of ``IDLE_POSITIONS`` (a burst of
+        chats, or one long one, would otherwise hold its peak memory for good); slot 0 keeps
+        the start of the longest held prompt, so the next chat still starts from a shared
+        system prompt."""
+        if self.cache.allocated_slots <= 1 and self.cache.allocated_length <= IDLE_POSITIONS:
             return
         longest = max(range(self.max_batch), key=lambda slot: len(self._held[slot]))
         try:
             with torch.inference_mode():  # the buffers are inference tensors
-                if longest != 0 and self._held[longest]:
-                    self.cache.copy(longest, 0, len(self._held[longest]))
-                    self._held[0] = self._held[longest]
-                self.cache.keep_slots(1)
-            release_freed_memory()  # the allocator keeps freed buffers unless asked to give back
+                kept = self._held[longest][:IDLE_POSITIONS]
+                if longest != 0 and kept:
+                    self.cache.copy(longest, 0, len(kept))
+                self._held[0] = kept
+                self.cache.shrink(1, IDLE_POSITIONS)
+            # Freed buffers stay with the allocator unless asked back; no garbage collection
+            # here (a full one walks every object of the server, ~0.2 s holding the GIL).
+            release_freed_memory(collect=False)
         except Exception:  # never a loop of failures: start the next burst from nothing
             logger.exception("the %s worker could not shrink its cache; emptied it", self.name)
             self.cache.clear()

@@ -5,8 +5,8 @@ holds the keys and values of the chat in batch row ``i`` at positions ``0 .. len
 is concatenated or copied per token: a decode step writes each row's new key at that row's own
 position, and attention reads the first ``max(len_i) + 1`` positions under a mask that hides each
 row's unused tail. The buffers grow (doubling) on demand, so memory follows the longest and
-widest batch actually seen, up to ``max_slots`` x ``max_length``; :meth:`SlotCache.keep_slots`
-gives the extra slots back once the batch is over.
+widest batch actually seen, up to ``max_slots`` x ``max_length``; :meth:`SlotCache.shrink`
+gives the extra slots and positions back once the batch is over.
 
 The cache is handed to a transformers model as its ``cache`` argument; the model calls
 :meth:`SlotCache.update` once per layer. Before each forward the engine says what the call is
@@ -70,23 +70,27 @@ class SlotCache:
             size *= 2
         return min(size, ceiling)
 
-    def keep_slots(self, slots: int) -> None:
-        """Free every slot from ``slots`` on (their keys and values are lost); keep the length.
-
-        Buffers only ever grow while chats run; the engine calls this when it falls idle, so a
-        burst of eight chats does not hold eight slots' memory until the next burst.
-        """
-        if slots >= self._slots:
+    def shrink(self, slots: int, length: int) -> None:
+        """Free every slot from ``slots`` on and every position from ``length`` on (the rest
+        keeps its keys and values). Buffers only ever grow while chats run; the engine calls
+        this when it falls idle, so a burst of chats or one long chat does not hold its peak
+        memory until the next one."""
+        slots, length = min(slots, self._slots), min(length, self._length)
+        if (slots, length) == (self._slots, self._length):
             return
         for store in (self._keys, self._values):
             for index, old in enumerate(store):
                 if old is not None:
-                    store[index] = old[:slots].clone()  # a copy: the big buffer is freed
-        self._slots = slots
+                    store[index] = old[:slots, :, :length].clone()  # a copy: the old one is freed
+        self._slots, self._length = slots, length
 
     @property
     def allocated_slots(self) -> int:
         return self._slots
+
+    @property
+    def allocated_length(self) -> int:
+        return self._length
 
     @property
     def allocated_bytes(self) -> int:

@@ -81,11 +81,13 @@ def _own_remaining_tensors(model: Any) -> None:
     release_freed_memory()
 
 
-def release_freed_memory() -> None:
-    """Collect garbage and hand the heap's free pages back to the system (glibc)."""
+def release_freed_memory(*, collect: bool = True) -> None:
+    """Hand the heap's free pages back to the system (glibc), after collecting garbage unless
+    ``collect`` is False."""
     import gc
 
-    gc.collect()
+    if collect:
+        gc.collect()
     try:
         import ctypes
 
