@@ -152,6 +152,29 @@ def test_a_mapped_cache_table_has_the_file_s_numbers_and_never_writes_back(
         mapped_tensor(path, "float.missing")
 
 
+def test_file_rows_equal_the_embedding_of_the_table_and_map_nothing(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    from tutor.file_rows import FileRows
+
+    table = torch.randn(300, 24)
+    path = tmp_path / "cache.safetensors"
+    save_file({"float.a": torch.ones(3), "float.table": table, "half": table.half()}, path)
+    rows = FileRows(path, "float.table")
+    assert (rows.shape, rows.dtype) == (table.shape, torch.float32)
+    for ids in (torch.tensor([[5, 5, 0, 299]]), torch.tensor([[1], [7], [1]]), torch.tensor([[]])):
+        ids = ids.long()
+        assert torch.equal(rows.lookup(ids), torch.nn.functional.embedding(ids, table))
+    half = FileRows(path, "half")
+    assert torch.equal(half.lookup(torch.tensor([[3, 4]])), table.half()[None, [3, 4]])
+    assert str(path) not in Path("/proc/self/maps").read_text()
+    with pytest.raises(IndexError):
+        rows.lookup(torch.tensor([[300]]))
+    with pytest.raises(ValueError):  # one row per token needs a table
+        FileRows(path, "float.a")
+
+
 def test_fused_siblings_equal_separate_int8_layers() -> None:
     torch = pytest.importorskip("torch")
     from tutor.llm.int8 import Int8GroupMember, Int8Linear, quantize_int8
@@ -376,6 +399,7 @@ def test_quantization_is_reported(
 def test_int8_weights_load_from_their_cache_with_the_same_replies(
     cache_dir: Path, int8_model: TransformersModel
 ) -> None:
+    from tutor.file_rows import FileRows
     from tutor.llm import int8_cache
     from tutor.llm.standalone import StandaloneDecoder
 
@@ -389,12 +413,15 @@ def test_int8_weights_load_from_their_cache_with_the_same_replies(
         assert _sequential(again, PROMPTS[:2]) == expected
         # Built without transformers' model classes, with the same replies (see standalone.py).
         assert isinstance(again._model, StandaloneDecoder)
-        # The token embeddings stay in the cache file, mapped, rather than copied into memory.
+        assert isinstance(again._tokenizer, chat_tokenizer.ChatTokenizer)
+        # The token embeddings stay in the cache file, read a row at a time, neither copied
+        # into memory nor mapped.
+        assert isinstance(again._model.lean.embed, FileRows)
         cache_file = str(int8_model.cache_path / int8_cache.file_name())
-        assert cache_file in Path("/proc/self/maps").read_text()
+        assert cache_file not in Path("/proc/self/maps").read_text()
     finally:
         again.close()
-    # A start from the cache imports no transformers model code at all.
+    # A start from the cache does not import transformers at all.
     script = (
         "import sys\n"
         "from pathlib import Path\n"

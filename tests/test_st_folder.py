@@ -13,6 +13,7 @@ from retrieval.embedders import st_folder
 from tests.python_subprocess import run_python
 from tests.threads import run_threads
 from tutor import model_paths
+from tutor.file_rows import FileRows
 
 TEXTS = [
     "Photosynthesis turns light, water and carbon dioxide into sugar and oxygen.",
@@ -111,6 +112,7 @@ def test_the_lean_bert_forward_equals_transformers_bit_for_bit() -> None:
     reference = BertModel.from_pretrained(str(path), add_pooling_layer=False).eval()
     lean = lean_bert.load(path)
     assert lean is not None
+    assert isinstance(lean.words, FileRows)  # read a row at a time, not through the map
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     for batch in (TEXTS[:1], TEXTS[1:3], TEXTS):  # unpadded, padded, padded and truncated
         features = tokenizer(

@@ -13,6 +13,7 @@ transformers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+
+from tutor.file_rows import FileRows
 
 
 @dataclass
@@ -57,7 +60,8 @@ class LeanBert:
         def pair(name: str) -> tuple[torch.Tensor, torch.Tensor]:
             return weights[f"{prefix}{name}.weight"], weights[f"{prefix}{name}.bias"]
 
-        self.words = weights[f"{prefix}embeddings.word_embeddings.weight"]
+        self.words_key = f"{prefix}embeddings.word_embeddings.weight"
+        self.words: torch.Tensor | FileRows = weights[self.words_key]
         self.positions = weights[f"{prefix}embeddings.position_embeddings.weight"]
         self.token_types = weights[f"{prefix}embeddings.token_type_embeddings.weight"]
         self.embedding_norm = pair("embeddings.LayerNorm")
@@ -109,7 +113,11 @@ class LeanBert:
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
         positions = torch.arange(steps).unsqueeze(0)
-        hidden = F.embedding(input_ids, self.words) + F.embedding(token_type_ids, self.token_types)
+        if isinstance(self.words, torch.Tensor):
+            words = F.embedding(input_ids, self.words)
+        else:  # rows read from the file (tutor/file_rows.py)
+            words = self.words.lookup(input_ids)
+        hidden = words + F.embedding(token_type_ids, self.token_types)
         hidden = hidden + F.embedding(positions, self.positions)
         hidden = F.layer_norm(hidden, (width,), *self.embedding_norm, self.eps)
         mask = None
@@ -155,8 +163,14 @@ def load(folder: Path) -> LeanBert | None:
         return None
     from safetensors.torch import load_file
 
-    weights = load_file(str(folder / "model.safetensors"))
+    weights = load_file(str(folder / "model.safetensors"))  # views of a map of the file
     try:
-        return LeanBert(_Config(values), weights)
+        model = LeanBert(_Config(values), weights)
     except (KeyError, ValueError, TypeError):
         return None
+    # The word-piece table is read a row per token rather than through the map, whose pages
+    # would stay resident around every word ever embedded (tutor/file_rows.py); a table in a
+    # type numpy does not read (bfloat16) stays the mapped tensor.
+    with contextlib.suppress(ValueError):
+        model.words = FileRows(folder / "model.safetensors", model.words_key)
+    return model

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from tutor.file_rows import tensor_extent
 from tutor.files import write_atomically
 from tutor.llm import smooth
 from tutor.llm.int8 import Int8Group, Int8GroupMember, Int8Linear, _PackedInt8
@@ -151,31 +152,21 @@ def _stored_bytes(view: Any) -> int:
 def mapped_tensor(path: Path, key: str) -> torch.Tensor:
     """Tensor ``key`` of safetensors file ``path`` as a private, copy-on-write map of its bytes.
 
-    A token-embedding table is read one row per token: mapped, only the pages of tokens a
-    learner actually used are ever read into memory (SmolLM2's float32 table is 113 MB, of
-    which a chat touches a few hundred KB), and the kernel may drop them again under pressure.
-    The numbers are the file's, so replies are unchanged. The cache file is only ever
-    replaced whole (``os.replace``), never rewritten in place, so the map stays valid.
+    A token-embedding table is read one row per token: mapped, only the pages around the tokens
+    a learner actually used are ever read into memory (SmolLM2's float32 table is 113 MB), and
+    the kernel may drop them again under pressure. The numbers are the file's, so replies are
+    unchanged. The cache file is only ever replaced whole (``os.replace``), never rewritten in
+    place, so the map stays valid. (The lean decoder reads the rows with ``os.pread`` instead,
+    see ``tutor/file_rows.py``; transformers' embedding layer needs a tensor.)
     """
     import numpy as np
 
-    with path.open("rb") as handle:
-        header_size = int.from_bytes(handle.read(8), "little")
-        header = json.loads(handle.read(header_size))
-    entry = header[key]
-    dtype = _NUMPY_DTYPES.get(entry["dtype"])
-    if dtype is None:
-        raise ValueError(f"{key}: cannot map dtype {entry['dtype']}")
-    begin, end = entry["data_offsets"]
-    shape = tuple(entry["shape"])
-    if end - begin != int(np.prod(shape)) * np.dtype(dtype).itemsize:
-        raise ValueError(f"{key}: size does not match its shape")
-    array = np.memmap(path, dtype=dtype, mode="c", offset=8 + header_size + begin, shape=shape)
+    offset, shape, dtype = tensor_extent(path, key)
+    array = np.memmap(path, dtype=dtype, mode="c", offset=offset, shape=shape)
     return torch.from_numpy(array)
 
 
 MAP_AT_BYTES = 16 << 20  # float tensors from this size on are mapped, not copied
-_NUMPY_DTYPES = {"F32": "<f4", "F16": "<f2"}
 _ITEM_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8": 1, "U8": 1}
 
 

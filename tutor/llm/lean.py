@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +32,9 @@ from torch import nn
 
 from tutor.llm import attention
 from tutor.llm.int8 import Int8GroupMember, Int8Linear, _PackedInt8, concatenated
+
+if TYPE_CHECKING:
+    from tutor.file_rows import FileRows
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ class LeanDecoder:
         kv_heads: int,
         head_dim: int,
         eps: float,
-        embed: torch.Tensor,
+        embed: torch.Tensor | FileRows,
         rotary: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
         final_norm: torch.Tensor,
         head: Product,
@@ -136,7 +139,10 @@ class LeanDecoder:
         otherwise only the cache is filled (an inner prefill chunk) and None is returned.
         """
         rows, steps = ids.shape
-        hidden = F.embedding(ids, self.embed)
+        if isinstance(self.embed, torch.Tensor):
+            hidden = F.embedding(ids, self.embed)
+        else:  # rows read from the cache file (file_rows.py)
+            hidden = self.embed.lookup(ids)
         cos, sin = self.rotary(hidden, positions)
         cos, sin = cos.unsqueeze(2), sin.unsqueeze(2)  # broadcast over heads: (rows, T, 1, d)
         heads, kv_heads, dim = self.heads, self.kv_heads, self.head_dim

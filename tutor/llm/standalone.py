@@ -6,13 +6,14 @@ and the rotary frequencies, all in the cache file and ``config.json``. Building 
 compiler hooks, loss code: about 1.9 s and 130 MB here) for a forward pass the engine never
 calls, since :class:`~tutor.llm.lean.LeanDecoder` runs the model. :func:`load` builds the
 ``LeanDecoder`` straight from the cache, with the same parts and so the same logits, bit for
-bit (``tests/test_llm_standalone.py``). Only what the lean forward supports is built this way
+bit (``tests/test_llm_lean.py``). Only what the lean forward supports is built this way
 (Llama-family decoders, the default rotary embedding, the cache's usual layout); for anything
 else it returns None and the caller builds the transformers model as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 
 import torch
 
+from tutor.file_rows import FileRows
 from tutor.llm import int8_cache, lean
 from tutor.llm.int8 import _PackedInt8
 from tutor.llm.quantize import release_freed_memory
@@ -136,7 +138,11 @@ def _load(config_folder: Path, config: dict[str, Any], source: Path) -> Standalo
         )
     head = packed("lm_head", "linear")
     final_norm = tensors.pop("float.model.norm.weight")
-    embed = tensors.pop("float.model.embed_tokens.weight")  # mapped by int8_cache.read
+    table: torch.Tensor | FileRows = tensors.pop("float.model.embed_tokens.weight")
+    # Rows read when tokens need them (file_rows.py) rather than the mapped table; a table
+    # stored in a type numpy does not read (bfloat16) stays the tensor.
+    with contextlib.suppress(ValueError):
+        table = FileRows(source, "float.model.embed_tokens.weight")
     if layout or tensors:  # anything left is something this forward would silently ignore
         raise ValueError(f"unexpected weights {sorted([*layout, *tensors])[:3]}")
     decoder = lean.LeanDecoder(
@@ -144,7 +150,7 @@ def _load(config_folder: Path, config: dict[str, Any], source: Path) -> Standalo
         kv_heads=int(config.get("num_key_value_heads") or heads),
         head_dim=head_dim,
         eps=float(config["rms_norm_eps"]),
-        embed=embed,
+        embed=table,
         rotary=DefaultRotary(_theta(config) or 0.0, head_dim),
         final_norm=final_norm,
         head=head,
