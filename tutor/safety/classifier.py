@@ -226,6 +226,27 @@ def aimed_at_self(normalised: str) -> bool:
     return bool(_OWN_HARM.search(normalised))
 
 
+# Round six: a message refused for another harm (by a rule or the classifier's top category)
+# that also reads as the learner's own crisis gets the help reply instead of a bare refusal:
+# both are non-answers, and the help reply is the one a learner in crisis needs. The sign is
+# harm aimed at the learner (``_OWN_HARM``) together with a harm, death or body word. A
+# moderate self-harm probability as a second sign (under the self-harm threshold) was tried
+# and dropped: in cross-validation it moved no crisis and turned refusals of other harm into
+# help replies (0.2: 2 messages; 0.15: 1 crisis for 11 others and 2 safe ones).
+_HARM_WORDS = re.compile(
+    r"\b(?:kill\w*|die|dying|dead|death|suicid\w*|hurt\w*|harm\w*|cut\w*|overdos\w*|pills?"
+    r"|tablets?|starv\w*|hang\w*|jump\w*|burn\w*|bleed\w*|poison\w*|throw(?:ing)? up|purg\w*"
+    r"|stop|end|wake|sleep|disappear|gone|wrists?|veins?|scars?)\b"
+)
+
+
+def crisis_signal(normalised: str) -> str | None:
+    """Why a refused message should get the help reply instead, or None (see above)."""
+    if aimed_at_self(normalised) and _HARM_WORDS.search(normalised):
+        return "harm aimed at the learner"
+    return None
+
+
 def input_category(
     probs: dict[str, float], self_harm_threshold: float = 1.0, normalised: str = ""
 ) -> str:
@@ -318,10 +339,19 @@ class SafetyClassifier:
     def decide(self, text: str, layer: Layer) -> list[Decision]:
         """One decision for the message's harmful category, or a note that it stepped aside
         (no embedder it knows, or a safe context such as a game or a process to kill)."""
+        return self.assess(text, layer)[0]
+
+    def assess(self, text: str, layer: Layer) -> tuple[list[Decision], dict[str, float] | None]:
+        """``decide``'s decisions and the class probabilities behind them (None when the
+        classifier stepped aside for an embedder it does not know)."""
         if not self.active:
             detail = f"skipped: the weights need embedder {self._trained_on()}"
-            return [Decision("none", layer, "allow", 0.0, "model:safety-classifier", "low", detail)]
+            note = Decision("none", layer, "allow", 0.0, "model:safety-classifier", "low", detail)
+            return [note], None
         probs = self.probabilities(text)
+        return self._decisions(probs, text, layer), probs
+
+    def _decisions(self, probs: dict[str, float], text: str, layer: Layer) -> list[Decision]:
         w = self.weights
         contexts: list[str] = []
         if layer == "output":

@@ -10,7 +10,7 @@ from pathlib import Path
 from tutor.protocols import Embedder
 from tutor.safety.answers import check_answer
 from tutor.safety.base import CheckContext
-from tutor.safety.classifier import WEIGHTS, SafetyClassifier
+from tutor.safety.classifier import SELF_HARM, WEIGHTS, SafetyClassifier, crisis_signal
 from tutor.safety.contexts import GAME, safe_contexts
 from tutor.safety.decisions import BLOCKING_ACTIONS, Decision, Layer, Screening
 from tutor.safety.documents import sanitise
@@ -38,6 +38,25 @@ def input_rules(text: str, normalised: str | None = None) -> list[Decision]:
         )
         decisions = [d for d in decisions if d.source not in GAME_RULES] + [note]
     return decisions
+
+
+def crisis_behind_refusal(
+    decisions: list[Decision], probs: dict[str, float] | None, normalised: str
+) -> Decision | None:
+    """The help reply for a message refused for some harm that also reads as the learner's
+    own crisis (``classifier.crisis_signal``), or None: a refusal alone never answers a
+    learner in crisis. Nothing that would be answered is touched."""
+    if any(d.action == "helpline" for d in decisions):
+        return None
+    refused = [d for d in decisions if d.action == "refuse"]
+    if not refused:
+        return None
+    reason = crisis_signal(normalised)
+    if reason is None:
+        return None
+    score = probs.get(SELF_HARM, 0.0) if probs is not None else max(d.score for d in refused)
+    detail = f"help, not a refusal ({refused[0].category}): {reason}"
+    return Decision.make("self_harm", "input", score, "policy:crisis_behind_refusal", detail)
 
 
 class LayeredFilter:
@@ -87,15 +106,20 @@ class LayeredFilter:
         # a rule has refused, so that a crisis behind a refused phrasing still gets the help
         # reply; only a message the rules already answer with help skips it.
         helpline = any(d.action == "helpline" for d in decisions)
+        probs: dict[str, float] | None = None
         if self.classifier is not None and not helpline:
             ruled = {d.category for d in decisions}
             blocked = any(d.action in BLOCKING_ACTIONS for d in decisions)
-            for d in self.classifier.decide(redacted, "input"):
+            found, probs = self.classifier.assess(redacted, "input")
+            for d in found:
                 if d.category in ruled:
                     continue
                 if blocked and d.category not in {"self_harm", "none"}:
                     continue  # the rule's refusal stands; only the help reply may replace it
                 decisions.append(d)
+        help_instead = crisis_behind_refusal(decisions, probs, normalise(redacted))
+        if help_instead is not None:
+            decisions.append(help_instead)
         return Screening(redacted, tuple(decisions))
 
     def _output(self, text: str, context: CheckContext) -> Screening:
