@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.bm25_scores import SavedBm25
 from retrieval.lexical import LEXICAL_VERSION, lexical_tokens
 from retrieval.vector_index import FaissIndex, VectorIndex
 from tutor.errors import CourseNotFound, IndexMismatch, TutorError
@@ -161,7 +162,7 @@ class CourseIndex:
     embeddings: np.ndarray
     documents: dict[str, dict[str, Any]]
     dense: VectorIndex
-    bm25: Any  # bm25s.BM25, or None for an empty course
+    bm25: Any  # SavedBm25 (a re-tokenised old build: bm25s.BM25), or None for an empty course
 
     @classmethod
     def open(cls, courses_dir: Path, course: str) -> CourseIndex:
@@ -177,8 +178,6 @@ class CourseIndex:
 
     @classmethod
     def load(cls, course: str, build: Path) -> CourseIndex:
-        import bm25s
-
         manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != INDEX_FORMAT:
             raise IndexMismatch(
@@ -204,7 +203,7 @@ class CourseIndex:
             )
             bm25 = _build_bm25(chunks)
         elif chunks:
-            bm25 = bm25s.BM25.load(str(build / "bm25"))
+            bm25 = SavedBm25.load(build / "bm25")  # bm25s's scores without importing it
         return cls(course, build, manifest, chunks, embeddings, documents, dense, bm25)
 
     def check_embedder(self, model_id: str, dimension: int) -> None:
