@@ -248,6 +248,21 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:items?|things?|objects?|tools?|stuff|what)\b.{0,40}\b(?:be )?used (?:for|to)"
         r" (?:self[- ]?harm|suicide|kill (?:myself|yourself|oneself)|hurt (?:myself|yourself"
         r"|oneself))\b",
+        # a later round: a learner thinking about suicide in so many words (misspelt, or typed
+        # without apostrophes: text.normalise writes those out), and an overdose already taken
+        r"\bi(?:'m| am|'ve| have)? (?:been |keep |kept |always )?(?:thinking|thought|think)"
+        r" (?:about|of) (?:suicide|killing my ?self|ending (?:it|my life)|taking my (?:own )?life)\b"
+        r"(?! (?:prevention|awareness|rates?|statistics|in |among|for (?:my|an?|the) (?:essay"
+        r"|project|class|lesson)))",
+        r"\bi(?:'ve| have)? (?:just |already )?(?:took|taken|swallowed|had|drank|drunk)"
+        r" (?:a lot of |lots of |loads of |too many |so many |(?:a )?(?:whole|full) (?:bottle|box"
+        r"|packet|pack|strip) of |(?:[1-9]\d+|ten|twelve|fifteen|twenty|thirty|forty|fifty) )"
+        r"(?:of )?(?:(?:my|the|his|her|their|our|(?:mum|mom|dad|gran|nan|grandma|grandad"
+        r"|brother|sister|parent)'?s|parents') ){0,2}(?:(?:sleeping|blood pressure|heart|diet|allergy"
+        r"|pain|strong) )?"
+        r"(?:pills|tablets|painkillers|paracetamol|ibuprofen|aspirin|meds|medicines?|medications?"
+        r"|sleeping pills|antidepressants)\b",
+        r"\bi(?:'ve| have)? (?:just |already )?(?:overdosed|taken an overdose|took an overdose)\b",
         # abuse disclosure in other words
         r"\bcomes? into my (?:room|bed) at night\b|\btouches me and (?:says|tells)\b",
         r"\b(?:says|said|told me) (?:it'?s|it is|this is) our (?:little )?secret\b",

@@ -15,17 +15,44 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
+# How learners, children above all, type the words a crisis rule waits for: misspelt "suicide",
+# apostrophes left out, a dropped final g. Matching reads them as written out (rules only; the
+# classifier reads the message as sent).
+_INFORMAL = {
+    **dict.fromkeys(
+        ("sucide", "suicde", "suiside", "suicid", "suacide", "suiscide", "siucide", "sucid"),
+        "suicide",
+    ),
+    **dict.fromkeys(("sucidal", "suicdal", "suisidal", "suicidle", "siucidal"), "suicidal"),
+    "im": "i'm",
+    "ive": "i've",
+    "dont": "don't",
+    "cant": "can't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "thinkin": "thinking",
+    "feelin": "feeling",
+    "goin": "going",
+    "tryin": "trying",
+    "wantin": "wanting",
+}
+_INFORMAL_WORD = re.compile(r"\b(?:" + "|".join(sorted(_INFORMAL, key=len, reverse=True)) + r")\b")
+
+
 def strip_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
 def normalise(text: str) -> str:
-    """Lower-cased, NFKC-folded, invisible characters removed, whitespace collapsed.
+    """Lower-cased, NFKC-folded, invisible characters removed, whitespace collapsed, informal
+    spellings written out.
 
-    Rules match on this form, so "Ｉｇｎｏｒｅ" and "ig\u200bnore" read as "ignore".
+    Rules match on this form, so "Ｉｇｎｏｒｅ" and "ig\u200bnore" read as "ignore", and
+    "im thinkin about sucide" as "i'm thinking about suicide".
     """
     folded = unicodedata.normalize("NFKC", strip_invisible(text)).translate(_QUOTES)
-    return _SPACES.sub(" ", folded.casefold()).strip()
+    lowered = _SPACES.sub(" ", folded.casefold()).strip()
+    return _INFORMAL_WORD.sub(lambda match: _INFORMAL[match.group()], lowered)
 
 
 def sentences(text: str) -> list[str]:
