@@ -156,7 +156,7 @@ def test_file_rows_equal_the_embedding_of_the_table_and_map_nothing(tmp_path: Pa
     torch = pytest.importorskip("torch")
     from safetensors.torch import save_file
 
-    from tutor.file_rows import FileRows
+    from tutor.file_rows import FileRows, tensor_extent
 
     table = torch.randn(300, 24)
     path = tmp_path / "cache.safetensors"
@@ -173,6 +173,13 @@ def test_file_rows_equal_the_embedding_of_the_table_and_map_nothing(tmp_path: Pa
         rows.lookup(torch.tensor([[300]]))
     with pytest.raises(ValueError):  # one row per token needs a table
         FileRows(path, "float.a")
+    # A file cut short under a running server: a clear error for that forward, not bad numbers.
+    start, _, _ = tensor_extent(path, "float.table")
+    with path.open("r+b") as handle:
+        handle.truncate(start + 100 * 24 * 4)  # the first 100 rows are left
+    assert torch.equal(rows.lookup(torch.tensor([[99]])), table[None, [99]])
+    with pytest.raises(OSError, match="short read"):
+        rows.lookup(torch.tensor([[299]]))
 
 
 def test_fused_siblings_equal_separate_int8_layers() -> None:
