@@ -323,3 +323,28 @@ def test_chat_round_trip_with_gradio_client(services: Services, tmp_path: Path) 
     chatbot = first[0]
     assert FAKE_REPLY in message_text(chatbot[-1])
     assert "Not covered by the course material" in message_text(missing[0][-1])
+
+
+def test_the_model_loads_beside_the_ui_import_and_its_failure_is_raised_in_the_caller():
+    from types import SimpleNamespace
+
+    from tutor.server import warm_up_beside_ui_import
+
+    loaded: list[str] = []
+
+    class Model:
+        def warm_up(self) -> None:
+            loaded.append(threading.current_thread().name)
+
+    services = SimpleNamespace(llm=Model(), warm_up=lambda: loaded.append("rest"))
+    warm_up_beside_ui_import(services)  # type: ignore[arg-type]
+    assert loaded == ["tutor-load-model", "rest"]
+
+    class Broken:
+        def warm_up(self) -> None:
+            raise RuntimeError("no such model file")
+
+    broken = SimpleNamespace(llm=Broken(), warm_up=lambda: loaded.append("never"))
+    with pytest.raises(RuntimeError, match="no such model file"):
+        warm_up_beside_ui_import(broken)  # type: ignore[arg-type]
+    assert "never" not in loaded
