@@ -156,7 +156,7 @@ def test_file_rows_equal_the_embedding_of_the_table_and_map_nothing(tmp_path: Pa
     torch = pytest.importorskip("torch")
     from safetensors.torch import save_file
 
-    from tutor.file_rows import FileRows, tensor_extent
+    from tutor.file_rows import FileRows, embedding, rows_from_file, tensor_extent
 
     table = torch.randn(300, 24)
     path = tmp_path / "cache.safetensors"
@@ -173,6 +173,13 @@ def test_file_rows_equal_the_embedding_of_the_table_and_map_nothing(tmp_path: Pa
         rows.lookup(torch.tensor([[300]]))
     with pytest.raises(ValueError):  # one row per token needs a table
         FileRows(path, "float.a")
+    # A type numpy does not read keeps the tensor already loaded; either way the same lookup.
+    save_file({"bf16": table.bfloat16()}, tmp_path / "bf16.safetensors")
+    loaded = table.bfloat16()
+    assert rows_from_file(tmp_path / "bf16.safetensors", "bf16", loaded) is loaded
+    assert isinstance(rows_from_file(path, "float.table", table), FileRows)
+    ids = torch.tensor([[4, 2]])
+    assert torch.equal(embedding(rows, ids), embedding(table, ids))
     # A file cut short under a running server: a clear error for that forward, not bad numbers.
     start, _, _ = tensor_extent(path, "float.table")
     with path.open("r+b") as handle:

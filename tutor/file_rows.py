@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 _NUMPY_DTYPES = {"F32": "<f4", "F16": "<f2"}
 
@@ -72,3 +73,19 @@ class FileRows:
         where = {row: place for place, row in enumerate(wanted)}
         index = torch.tensor([where[row] for row in flat], dtype=torch.long)
         return torch.from_numpy(table)[index].reshape(*ids.shape, self.shape[1])
+
+
+def rows_from_file(path: Path, key: str, loaded: torch.Tensor) -> torch.Tensor | FileRows:
+    """Table ``key`` of ``path`` read by row, or ``loaded`` (its tensor) when it is stored in a
+    type numpy does not read (bfloat16)."""
+    try:
+        return FileRows(path, key)
+    except ValueError:
+        return loaded
+
+
+def embedding(table: torch.Tensor | FileRows, ids: torch.Tensor) -> torch.Tensor:
+    """``F.embedding(ids, table)`` for a table in memory or read from its file."""
+    if isinstance(table, torch.Tensor):
+        return F.embedding(ids, table)
+    return table.lookup(ids)

@@ -13,7 +13,6 @@ transformers.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from tutor.file_rows import FileRows
+from tutor.file_rows import FileRows, embedding, rows_from_file
 
 
 @dataclass
@@ -113,11 +112,7 @@ class LeanBert:
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
         positions = torch.arange(steps).unsqueeze(0)
-        if isinstance(self.words, torch.Tensor):
-            words = F.embedding(input_ids, self.words)
-        else:  # rows read from the file (tutor/file_rows.py)
-            words = self.words.lookup(input_ids)
-        hidden = words + F.embedding(token_type_ids, self.token_types)
+        hidden = embedding(self.words, input_ids) + F.embedding(token_type_ids, self.token_types)
         hidden = hidden + F.embedding(positions, self.positions)
         hidden = F.layer_norm(hidden, (width,), *self.embedding_norm, self.eps)
         mask = None
@@ -169,8 +164,7 @@ def load(folder: Path) -> LeanBert | None:
     except (KeyError, ValueError, TypeError):
         return None
     # The word-piece table is read a row per token rather than through the map, whose pages
-    # would stay resident around every word ever embedded (tutor/file_rows.py); a table in a
-    # type numpy does not read (bfloat16) stays the mapped tensor.
-    with contextlib.suppress(ValueError):
-        model.words = FileRows(folder / "model.safetensors", model.words_key)
+    # would stay resident around every word ever embedded (tutor/file_rows.py).
+    table = weights[model.words_key]
+    model.words = rows_from_file(folder / "model.safetensors", model.words_key, table)
     return model

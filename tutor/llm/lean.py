@@ -24,17 +24,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tutor.file_rows import FileRows, embedding
 from tutor.llm import attention
 from tutor.llm.int8 import Int8GroupMember, Int8Linear, _PackedInt8, concatenated
-
-if TYPE_CHECKING:
-    from tutor.file_rows import FileRows
 
 logger = logging.getLogger(__name__)
 
@@ -139,10 +137,7 @@ class LeanDecoder:
         otherwise only the cache is filled (an inner prefill chunk) and None is returned.
         """
         rows, steps = ids.shape
-        if isinstance(self.embed, torch.Tensor):
-            hidden = F.embedding(ids, self.embed)
-        else:  # rows read from the cache file (file_rows.py)
-            hidden = self.embed.lookup(ids)
+        hidden = embedding(self.embed, ids)
         cos, sin = self.rotary(hidden, positions)
         cos, sin = cos.unsqueeze(2), sin.unsqueeze(2)  # broadcast over heads: (rows, T, 1, d)
         heads, kv_heads, dim = self.heads, self.kv_heads, self.head_dim

@@ -13,7 +13,6 @@ else it returns None and the caller builds the transformers model as before.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 
 import torch
 
-from tutor.file_rows import FileRows
+from tutor.file_rows import rows_from_file
 from tutor.llm import int8_cache, lean
 from tutor.llm.int8 import _PackedInt8
 from tutor.llm.quantize import release_freed_memory
@@ -138,11 +137,9 @@ def _load(config_folder: Path, config: dict[str, Any], source: Path) -> Standalo
         )
     head = packed("lm_head", "linear")
     final_norm = tensors.pop("float.model.norm.weight")
-    table: torch.Tensor | FileRows = tensors.pop("float.model.embed_tokens.weight")
-    # Rows read when tokens need them (file_rows.py) rather than the mapped table; a table
-    # stored in a type numpy does not read (bfloat16) stays the tensor.
-    with contextlib.suppress(ValueError):
-        table = FileRows(source, "float.model.embed_tokens.weight")
+    # Rows read when tokens need them (tutor/file_rows.py) rather than the mapped table.
+    key = "float.model.embed_tokens.weight"
+    table = rows_from_file(source, key, tensors.pop(key))
     if layout or tensors:  # anything left is something this forward would silently ignore
         raise ValueError(f"unexpected weights {sorted([*layout, *tensors])[:3]}")
     decoder = lean.LeanDecoder(
