@@ -267,7 +267,7 @@ class Engine:
         while not self._closing:
             try:
                 if not self._active and not self._waiting:
-                    self._release_idle_slots()
+                    self._shrink_idle_cache()
                 self._collect(block=not self._active)
                 with torch.inference_mode():
                     self._admit()
@@ -462,7 +462,7 @@ class Engine:
             self._forget(slot)
         self._active.clear()
 
-    def _release_idle_slots(self) -> None:
+    def _shrink_idle_cache(self) -> None:
         """With nothing running, shrink the cache to one slot of ``IDLE_POSITIONS`` (a burst of
         chats, or one long one, would otherwise hold its peak memory for good); slot 0 keeps
         the start of the longest held prompt, so the next chat still starts from a shared
