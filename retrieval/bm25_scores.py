@@ -5,7 +5,7 @@ precomputed score of every (token, chunk) pair as a sparse column matrix (``data
 ``indptr``). Scoring a question is only a sum of the columns of its tokens; loading the index
 through bm25s, however, imports SciPy and ~180 modules on the first question a server answers
 (0.2 s and 17 MB here). :class:`SavedBm25` reads the same files and sums the same columns in the
-same order, so the scores are bm25s's, bit for bit (``tests/test_retriever.py``). Building and
+same order, so the scores are bm25s's, bit for bit (``tests/test_bm25_scores.py``). Building and
 saving an index still goes through bm25s, at ingest.
 """
 

@@ -8,8 +8,8 @@ machinery, not the tokenizer). :func:`load` returns a :class:`ChatTokenizer` ove
 tokenizer and the same template environment for the folders where that is all transformers
 would do (a ``TokenizersBackend`` folder such as the tutor's converted model cache, with no
 setting that changes encoding or decoding), and None for any other, which the caller loads
-with transformers. ``tests/test_llm_batching.py`` checks ids, text and rendered templates
-against transformers'.
+with transformers. ``tests/test_chat_tokenizer.py`` and ``tests/test_llm_batching.py`` check
+ids, text and rendered templates against transformers'.
 """
 
 from __future__ import annotations
