@@ -11,7 +11,11 @@ from typing import Any
 
 
 def offline_environment() -> None:
-    """Keep Gradio and the Hugging Face hub off the network; call before importing gradio."""
+    """Keep Gradio and the Hugging Face hub off the network, and its import lean
+    (``gradio_stubs``); call before importing gradio."""
+    from tutor.ui.gradio_stubs import skip_stub_writing
+
+    skip_stub_writing()
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
