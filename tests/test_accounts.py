@@ -58,6 +58,33 @@ def test_passwords_are_argon2_hashes_and_verify(db: Database) -> None:
     assert accounts.authenticate("nobody", PASSWORD) is None
 
 
+def test_unknown_names_are_checked_against_one_dummy_hash_made_at_the_first_sign_in(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argon2 import PasswordHasher
+
+    hashed: list[str] = []
+    checked: list[str] = []
+    real_hash, real_verify = PasswordHasher.hash, PasswordHasher.verify
+
+    def counting_hash(self: PasswordHasher, password: str | bytes, **kwargs: Any) -> str:
+        out = real_hash(self, password, **kwargs)
+        hashed.append(out)
+        return out
+
+    def recording_verify(self: PasswordHasher, stored: str | bytes, password: str | bytes) -> bool:
+        checked.append(str(stored))
+        return real_verify(self, stored, password)
+
+    monkeypatch.setattr(PasswordHasher, "hash", counting_hash)
+    monkeypatch.setattr(PasswordHasher, "verify", recording_verify)
+    accounts = Accounts(db)
+    assert hashed == []  # a server start pays no argon2 hash (0.2 s)
+    assert accounts.authenticate("nobody", PASSWORD) is None
+    assert accounts.authenticate("someone", PASSWORD) is None
+    assert len(hashed) == 1 and checked == [hashed[0], hashed[0]]
+
+
 @pytest.mark.parametrize(
     ("name", "role", "password", "message"),
     [

@@ -58,7 +58,7 @@ class Accounts:
         self.settings = settings or AccountSettings()
         self.clock = clock
         self._hasher = _hasher()
-        self._dummy_hash = self._hasher.hash(secrets.token_hex(8))
+        self._dummy_hash: str | None = None  # made at the first sign-in (0.2 s), not at start
         self._unknown: dict[str, tuple[int, float]] = {}  # failed logins with unknown names
         self._lock = threading.Lock()
 
@@ -151,12 +151,20 @@ class Accounts:
             return 0.0
         return float(min(s.login_max_delay_s, s.login_delay_s * (2 ** min(over, 30))))
 
+    def _dummy(self) -> str:
+        """A hash to check unknown names against, so that they take as long as known ones."""
+        with self._lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = self._hasher.hash(secrets.token_hex(8))
+            return self._dummy_hash
+
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when the password is right, None when not; ``LoginThrottled`` while a
         delay after failed attempts runs (checked before the password, right or wrong)."""
         from argon2.exceptions import InvalidHashError, VerificationError
 
         now = self.clock()
+        dummy_hash = self._dummy()  # before the lookup: a first sign-in costs the same either way
         row = self.db.one(
             "SELECT id, password_hash, failures, locked_until FROM users WHERE name = ?", (name,)
         )
@@ -166,7 +174,7 @@ class Accounts:
             if until > now:
                 raise LoginThrottled(until - now)
             with contextlib.suppress(VerificationError, InvalidHashError):
-                self._hasher.verify(self._dummy_hash, password)  # same cost as a real check
+                self._hasher.verify(dummy_hash, password)  # same cost as a real check
             failures += 1
             with self._lock:
                 if len(self._unknown) > 10_000:
