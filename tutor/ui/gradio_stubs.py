@@ -5,7 +5,7 @@ Every Gradio component class is built by ``gradio.component_meta.ComponentMeta``
 with ``ast`` and rewrites the ``.pyi`` stub beside it in site-packages when the text differs.
 That is a tool for Gradio's own developers (the stubs ship in the wheel already), yet it runs
 for about a hundred classes at every import and was about half of ``import gradio`` here
-(10.3 → 5.2 s with another job on both cores; ``python -m bench.bench_serve`` has the quiet
+(2.1 → 1.1 s with another job on one core; ``python -m bench.bench_serve`` has the start
 figures). Nothing at run time reads the stubs, so the tutor imports Gradio without it.
 
 ``skip_stub_writing()`` puts a finder first on ``sys.meta_path`` that, when
