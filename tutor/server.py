@@ -223,9 +223,9 @@ def create_app(
 def warm_up_beside_ui_import(services: Services) -> None:
     """Load the language model on a thread while this one imports Gradio, then the rest.
 
-    Packing the int8 weights is C++ work that lets go of the GIL, and importing Gradio is
-    Python work that needs it: side by side on two cores a start is about 0.6 s shorter
-    (``python -m bench.bench_serve``, quiet machine, 4 runs each: median 4.2 against 4.8 s).
+    Both hold the GIL most of the time (fbgemm's ``linear_prepack``, called from Python, keeps
+    it for its whole run), so they mostly take turns; the pair still takes less than the
+    two one after the other: 2.06 s against 1.02 + 1.25 s (``python -m bench.bench_start``, quiet machine, 3 runs each).
     """
     from tutor.llm.quantize import release_freed_memory
 
