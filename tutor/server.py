@@ -225,7 +225,8 @@ def warm_up_beside_ui_import(services: Services) -> None:
 
     Both hold the GIL most of the time (fbgemm's ``linear_prepack``, called from Python, keeps
     it for its whole run), so they mostly take turns; the pair still takes less than the
-    two one after the other: 2.06 s against 1.02 + 1.25 s (``python -m bench.bench_start``, quiet machine, 3 runs each).
+    two one after the other: 2.06 s against 1.02 + 1.25 s (``python -m bench.bench_start``,
+    quiet machine, 3 runs each).
     """
     from tutor.llm.quantize import release_freed_memory
 
